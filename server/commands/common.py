@@ -1,0 +1,43 @@
+"""Flags and set-up shared by the subcommands."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import tempfile
+
+from server.errors import CommandError
+from server.settings import Settings, load_settings
+
+
+def add_data_dir_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data-dir", help="data directory (PEERHAVEN_DATA_DIR, default ./data)")
+
+
+def settings_from_args(args: argparse.Namespace) -> Settings:
+    overrides = {
+        name: getattr(args, name, None) for name in ("base_url", "host", "port", "data_dir")
+    }
+    settings = load_settings(**overrides)
+    logging.basicConfig(
+        level=settings.log_level_number,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    # pgserver narrates every initdb/pg_ctl call at INFO; keep only its warnings.
+    logging.getLogger("pgserver").setLevel(max(logging.WARNING, settings.log_level_number))
+    return settings
+
+
+def ensure_data_dir(settings: Settings) -> None:
+    """Create the data directory and prove we can write to it, before anything else starts."""
+    path = settings.data_dir
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path, prefix=".write-check-"):
+            pass
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise CommandError(f"data directory {path} cannot be written: {reason}") from None
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise CommandError(f"data directory {path} cannot be written")

@@ -1,0 +1,180 @@
+"""One typed settings object, read from ``PEERHAVEN_*`` environment variables and CLI flags.
+
+Every field is declared once in ``FIELDS`` with its variable, default and help; the README's
+configuration table is checked against it by a test, so the docs cannot drift.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from urllib.parse import urlsplit
+
+
+class ConfigError(Exception):
+    """Bad configuration; the message is one line meant for the operator."""
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    env: str
+    default: str | None
+    help: str
+
+
+FIELDS: tuple[Field, ...] = (
+    Field(
+        "base_url",
+        "PEERHAVEN_BASE_URL",
+        "http://127.0.0.1:8080",
+        "Public base URL of the instance; actor ids and WebFinger handles are built from it.",
+    ),
+    Field("host", "PEERHAVEN_HOST", "127.0.0.1", "Address the HTTP server listens on."),
+    Field("port", "PEERHAVEN_PORT", "8080", "Port the HTTP server listens on."),
+    Field(
+        "data_dir",
+        "PEERHAVEN_DATA_DIR",
+        "./data",
+        "Data directory (embedded PostgreSQL, policy files).",
+    ),
+    Field(
+        "database_url",
+        "DATABASE_URL",
+        None,
+        "PostgreSQL DSN. Unset: an embedded PostgreSQL in <data dir>/postgres.",
+    ),
+    Field(
+        "allow_private_addresses",
+        "PEERHAVEN_ALLOW_PRIVATE_ADDRESSES",
+        "false",
+        "Allow outgoing requests to private, loopback and link-local addresses "
+        "(tests and local demos only).",
+    ),
+    Field("log_level", "PEERHAVEN_LOG_LEVEL", "info", "Log level: debug, info, warning or error."),
+    Field(
+        "instance_name",
+        "PEERHAVEN_INSTANCE_NAME",
+        "PeerHaven",
+        "Name of the instance, shown on its pages.",
+    ),
+)
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+_LOG_LEVELS = ("debug", "info", "warning", "error")
+
+
+@dataclass(frozen=True)
+class Settings:
+    base_url: str
+    host: str
+    port: int
+    data_dir: Path
+    database_url: str | None
+    allow_private_addresses: bool
+    log_level: str
+    instance_name: str
+
+    @property
+    def domain(self) -> str:
+        """Host (with the port when the base URL has one), as used in ``acct:NAME@HOST``."""
+        return urlsplit(self.base_url).netloc
+
+    @property
+    def postgres_dir(self) -> Path:
+        return self.data_dir / "postgres"
+
+    @property
+    def log_level_number(self) -> int:
+        return getattr(logging, self.log_level.upper())
+
+    def with_overrides(self, **overrides: object) -> Settings:
+        """Apply CLI flags (``None`` means "not given") and validate again."""
+        raw = {k: v for k, v in overrides.items() if v is not None}
+        return _validated(replace(self, **raw))  # type: ignore[arg-type]
+
+
+def load_settings(environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+    """Read settings from ``environ`` (default ``os.environ``), then apply CLI overrides."""
+    environ = os.environ if environ is None else environ
+    raw = {f.name: environ.get(f.env, f.default) for f in FIELDS}
+    for key, value in overrides.items():
+        if value is not None:
+            raw[key] = value
+    return _validated(
+        Settings(
+            base_url=str(raw["base_url"]),
+            host=str(raw["host"]),
+            port=_parse_port(raw["port"]),
+            data_dir=Path(str(raw["data_dir"])),
+            database_url=str(raw["database_url"]) if raw["database_url"] else None,
+            allow_private_addresses=_parse_bool(
+                "PEERHAVEN_ALLOW_PRIVATE_ADDRESSES", raw["allow_private_addresses"]
+            ),
+            log_level=str(raw["log_level"]).lower(),
+            instance_name=str(raw["instance_name"]),
+        )
+    )
+
+
+def _validated(settings: Settings) -> Settings:
+    base_url = _normalize_base_url(settings.base_url)
+    if settings.log_level not in _LOG_LEVELS:
+        raise ConfigError(
+            f"log level {settings.log_level!r} is not one of {', '.join(_LOG_LEVELS)}"
+        )
+    if settings.database_url is not None:
+        _check_database_url(settings.database_url)
+    return replace(settings, base_url=base_url, port=_parse_port(settings.port))
+
+
+def _normalize_base_url(value: str) -> str:
+    try:
+        parts = urlsplit(value.strip())
+        port = parts.port  # raises ValueError on a bad port
+    except ValueError as exc:
+        raise ConfigError(f"base URL {value!r} cannot be parsed: {exc}") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(
+            f"base URL {value!r} must be an absolute http(s) URL such as https://support.example.org"
+        )
+    if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username:
+        raise ConfigError(
+            f"base URL {value!r} must be scheme://host[:port] with no path, query or credentials"
+        )
+    host = parts.hostname.lower()
+    if ":" in host:  # IPv6 literal
+        host = f"[{host}]"
+    netloc = host if port is None else f"{host}:{port}"
+    return f"{parts.scheme}://{netloc}"
+
+
+def _parse_port(value: object) -> int:
+    try:
+        port = int(str(value))
+    except ValueError:
+        raise ConfigError(f"port {value!r} is not a number") from None
+    if not 0 <= port <= 65535:
+        raise ConfigError(f"port {port} is outside 0-65535")
+    return port
+
+
+def _parse_bool(name: str, value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ConfigError(f"{name} must be true or false, not {value!r}")
+
+
+def _check_database_url(value: str) -> None:
+    parts = urlsplit(value)
+    if parts.scheme not in ("postgres", "postgresql"):
+        raise ConfigError("DATABASE_URL must start with postgresql:// (or postgres://)")

@@ -1,0 +1,203 @@
+"""The ``peerhaven`` command as an operator runs it: real processes, real signals."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import asyncpg
+import httpx
+import psutil
+import pytest
+
+from tests.corpus import REPO_ROOT
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """The environment without any database setting, so ``serve`` uses the embedded one."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "TEST_DATABASE_URL")}
+    env.update(extra)
+    return env
+
+
+def peerhaven(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "server.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env or clean_env(),
+        cwd=REPO_ROOT,
+    )
+
+
+def assert_one_error_line(result: subprocess.CompletedProcess[str], fragment: str) -> None:
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("peerhaven: error: ")
+    assert fragment in lines[0]
+
+
+def test_version() -> None:
+    result = peerhaven("version")
+    assert result.returncode == 0
+    assert result.stdout.startswith("peerhaven ")
+
+
+def test_unparseable_base_url(tmp_path: Path) -> None:
+    result = peerhaven("serve", "--base-url", "ht!tp://nope", "--data-dir", str(tmp_path))
+    assert_one_error_line(result, "base URL")
+
+
+def test_unreachable_database_url(tmp_path: Path) -> None:
+    env = clean_env(DATABASE_URL=f"postgresql://u:secret@127.0.0.1:{free_port()}/x")
+    result = peerhaven("serve", "--port", str(free_port()), "--data-dir", str(tmp_path), env=env)
+    assert_one_error_line(result, "cannot reach PostgreSQL")
+    assert "secret" not in result.stderr
+
+
+def test_data_dir_that_cannot_be_written(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    result = peerhaven("serve", "--data-dir", str(blocker / "data"))
+    assert_one_error_line(result, "cannot be written")
+
+
+def test_port_in_use(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        result = peerhaven("serve", "--port", str(port), "--data-dir", str(tmp_path))
+    assert_one_error_line(result, "port is in use")
+
+
+def test_migrate_on_embedded_database(tmp_path: Path) -> None:
+    first = peerhaven("migrate", "--data-dir", str(tmp_path))
+    assert first.returncode == 0, first.stderr
+    assert "applied 0001_" in first.stdout
+    second = peerhaven("migrate", "--data-dir", str(tmp_path))
+    assert second.returncode == 0, second.stderr
+    assert second.stdout.strip() == "database schema is up to date"
+    assert not postgres_processes(tmp_path)
+
+
+# --- the server process: start on the embedded default, stop on a signal, start again ----
+
+
+def postgres_processes(data_dir: Path) -> list[psutil.Process]:
+    found = []
+    for proc in psutil.process_iter(["name", "cmdline"]):
+        cmdline = " ".join(proc.info["cmdline"] or [])
+        if proc.info["name"] == "postgres" and str(data_dir) in cmdline:
+            found.append(proc)
+    return [p for p in found if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+
+
+def embedded_dsn(data_dir: Path) -> str:
+    # postmaster.pid: line 4 is the port, line 5 the socket directory (PostgreSQL docs, 66.2).
+    lines = (data_dir / "postgres" / "postmaster.pid").read_text().splitlines()
+    return f"postgresql://postgres@/postgres?host={lines[4]}&port={lines[3]}"
+
+
+@pytest.fixture
+def server_dir(tmp_path: Path) -> Iterator[Path]:
+    data_dir = tmp_path / "data"
+    yield data_dir
+    for proc in postgres_processes(data_dir):  # never leave a postgres behind a failed test
+        proc.kill()
+
+
+def start_server(data_dir: Path, port: int) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "server.cli", "serve", "--port", str(port),
+         "--data-dir", str(data_dir)],
+        env=clean_env(), cwd=REPO_ROOT, text=True,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+
+
+def wait_healthy(proc: subprocess.Popen[str], port: int) -> None:
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            stderr = proc.stderr.read() if proc.stderr else ""
+            raise AssertionError(f"server exited early: {stderr}")
+        try:
+            response = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
+            if response.status_code == 200:
+                assert response.json()["database"] == "ok"
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError("server did not become healthy")
+
+
+def stop_server(proc: subprocess.Popen[str], sig: signal.Signals, data_dir: Path) -> float:
+    started = time.monotonic()
+    proc.send_signal(sig)
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        raise
+    elapsed = time.monotonic() - started
+    assert proc.returncode == 0, proc.stderr.read() if proc.stderr else ""
+    stderr = proc.stderr.read() if proc.stderr else ""
+    assert "Traceback" not in stderr
+    # postgres may take a moment to reap its last children after pg_ctl stop returned.
+    deadline = time.monotonic() + 5
+    while postgres_processes(data_dir) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not postgres_processes(data_dir), "a postgres process outlived the server"
+    return elapsed
+
+
+async def _write_marker(dsn: str, value: str) -> None:
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute(
+            "INSERT INTO instance_settings (key, value) VALUES ('marker', to_jsonb($1::text))",
+            value,
+        )
+    finally:
+        await conn.close()
+
+
+async def _read_marker(dsn: str) -> str | None:
+    conn = await asyncpg.connect(dsn)
+    try:
+        return await conn.fetchval(
+            "SELECT value #>> '{}' FROM instance_settings WHERE key = 'marker'"
+        )
+    finally:
+        await conn.close()
+
+
+def test_serve_stops_on_signals_and_keeps_its_data(server_dir: Path) -> None:
+    port = free_port()
+    proc = start_server(server_dir, port)
+    wait_healthy(proc, port)
+    asyncio.run(_write_marker(embedded_dsn(server_dir), "left behind"))
+    assert stop_server(proc, signal.SIGINT, server_dir) < 10
+
+    proc = start_server(server_dir, port)
+    wait_healthy(proc, port)
+    assert asyncio.run(_read_marker(embedded_dsn(server_dir))) == "left behind"
+    assert stop_server(proc, signal.SIGTERM, server_dir) < 10
