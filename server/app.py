@@ -1,4 +1,5 @@
-"""ASGI app factory: routes, and a lifespan that owns the database and background workers."""
+"""ASGI app factory: routes, and a lifespan that owns the database, the outgoing HTTP
+session and the background workers."""
 
 from __future__ import annotations
 
@@ -8,36 +9,108 @@ from contextlib import asynccontextmanager
 from starlette.applications import Starlette
 from starlette.routing import Route
 
+from federation.context import FederationContext, utcnow
+from federation.delivery import DeliveryWorker
+from federation.fetch import Fetcher, FetchPolicy
+from federation.inbox.pipeline import InboxPipeline
+from federation.inbox.worker import InboxWorker
+from federation.local import ensure_instance_actor, signer_for
+from federation.urls import LocalUrls
+from moderation.domains import DomainBlocklist
 from server import health, pages
+from server.commands.version import installed_version
+from server.routes import actors, discovery, inbox
 from server.settings import Settings
+from server.workers import WorkerLoops
 from storage.db import Database
 
+COLLECTIONS = ("outbox", "followers", "following", "featured")
 
-def create_app(settings: Settings, database: Database | None = None) -> Starlette:
+
+def routes() -> list[Route]:
+    table = [
+        Route("/", pages.index, methods=["GET"]),
+        Route("/healthz", health.healthz, methods=["GET"]),
+        Route("/.well-known/webfinger", discovery.webfinger, methods=["GET"]),
+        Route("/.well-known/host-meta", discovery.host_meta, methods=["GET"]),
+        Route("/.well-known/host-meta.json", discovery.host_meta_json, methods=["GET"]),
+        Route("/.well-known/nodeinfo", discovery.nodeinfo_links, methods=["GET"]),
+        Route("/nodeinfo/{version}", discovery.nodeinfo, methods=["GET"]),
+        Route("/inbox", inbox.inbox, methods=["POST"]),
+        Route("/actor", actors.actor, methods=["GET"]),
+        Route("/actor/inbox", inbox.inbox, methods=["POST"]),
+    ]
+    for prefix in ("groups", "users"):
+        table.append(Route(f"/{prefix}/{{username}}", actors.actor, methods=["GET"]))
+        table.append(Route(f"/{prefix}/{{username}}/inbox", inbox.inbox, methods=["POST"]))
+        for name in COLLECTIONS:
+            table.append(
+                Route(f"/{prefix}/{{username}}/{name}", actors.collection, methods=["GET"])
+            )
+    for name in COLLECTIONS:
+        table.append(Route(f"/actor/{name}", actors.collection, methods=["GET"]))
+    return table
+
+
+def fetch_policy(settings: Settings) -> FetchPolicy:
+    # Private addresses and plain http go together: both only make sense for tests and
+    # local demos on loopback; production is https to public addresses only.
+    return FetchPolicy(
+        allow_private_addresses=settings.allow_private_addresses,
+        allow_http=settings.allow_private_addresses,
+        user_agent=f"PeerHaven/{installed_version()} (+{settings.base_url})",
+    )
+
+
+def create_app(
+    settings: Settings, database: Database | None = None, *, run_workers: bool = True
+) -> Starlette:
     """Build the app. A ``database`` given here is already open and owned by the caller
     (the CLI opens it first so start-up errors are one clear line); otherwise the lifespan
     opens it (starting the embedded PostgreSQL when ``DATABASE_URL`` is unset) and closes it.
-    """
+    ``run_workers=False`` leaves the queues to be stepped by hand (tests)."""
     owns_database = database is None
     db = database or Database(settings.database_url, settings.postgres_dir)
+    urls = LocalUrls(settings.base_url)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if owns_database:
             await db.open()
+        loops = WorkerLoops()
+        ctx = None
         try:
+            ctx = await build_federation(settings, db, urls)
+            app.state.federation = ctx
+            app.state.inbox_pipeline = InboxPipeline(ctx)
+            app.state.inbox_worker = InboxWorker(ctx)
+            app.state.delivery_worker = DeliveryWorker(ctx)
+            if run_workers:
+                loops.start("inbox", app.state.inbox_worker.run_once, ctx.inbox_wakeup)
+                loops.start("delivery", app.state.delivery_worker.run_once, ctx.delivery_wakeup)
             yield
         finally:
+            await loops.stop()
+            if ctx is not None:
+                await ctx.fetcher.close()
             if owns_database:
                 await db.close()
 
-    app = Starlette(
-        routes=[
-            Route("/", pages.index, methods=["GET"]),
-            Route("/healthz", health.healthz, methods=["GET"]),
-        ],
-        lifespan=lifespan,
-    )
+    app = Starlette(routes=routes(), lifespan=lifespan)
     app.state.settings = settings
     app.state.database = db
+    app.state.urls = urls
     return app
+
+
+async def build_federation(settings: Settings, db: Database, urls: LocalUrls) -> FederationContext:
+    instance = await ensure_instance_actor(db.pool, settings.instance_name)
+    # Signed GETs come from the instance actor (authorized-fetch peers require a signature).
+    signer = signer_for(instance, urls, utcnow)
+    return FederationContext(
+        pool=db.pool,
+        urls=urls,
+        fetcher=Fetcher(fetch_policy(settings), signer),
+        moderation=DomainBlocklist(db.pool),
+        clock=utcnow,
+    )

@@ -13,12 +13,12 @@ import sys
 from collections.abc import Sequence
 from types import ModuleType
 
-from server.commands import migrate, serve, version
+from server.commands import group, migrate, serve, user, version
 from server.errors import CommandError
 from server.settings import ConfigError
 from storage.errors import StorageError
 
-COMMANDS: tuple[ModuleType, ...] = (serve, migrate, version)
+COMMANDS: tuple[ModuleType, ...] = (serve, migrate, group, user, version)
 
 EXIT_ERROR = 1
 EXIT_CONFIG = 2

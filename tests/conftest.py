@@ -7,19 +7,26 @@ names another server, whose role must be allowed to CREATE DATABASE.
 
 from __future__ import annotations
 
+import asyncio
 import os
+import socket
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
 import httpx
 import pytest
+import uvicorn
+from starlette.applications import Starlette
 
+from federation.context import FederationContext
 from server.app import create_app
 from server.settings import Settings, load_settings
 from storage.db import Database
 from storage.embedded import EmbeddedPostgres
 from storage.migrate import migrate
+from tests.peer import Peer
 from tests.rig import create_database, drop_database, with_database
 
 
@@ -99,7 +106,75 @@ async def database(settings: Settings) -> AsyncIterator[Database]:
 async def client(settings: Settings, database: Database) -> AsyncIterator[httpx.AsyncClient]:
     """An async HTTP client talking to the ASGI app in process (no sync TestClient: its
     private event loop breaks asyncpg pools)."""
-    app = create_app(settings, database)
+    app = create_app(settings, database, run_workers=False)
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url=settings.base_url) as http:
+    # httpx does not run the ASGI lifespan; run it here so app.state is complete.
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url=settings.base_url) as http,
+    ):
         yield http
+
+
+@dataclass
+class LiveServer:
+    """Our app on a real uvicorn at 127.0.0.1:PORT; its queue workers are stepped by hand."""
+
+    base_url: str
+    app: Starlette
+    pool: asyncpg.Pool
+
+    @property
+    def federation(self) -> FederationContext:
+        return self.app.state.federation
+
+    async def run_workers(self, rounds: int = 10) -> None:
+        """Step the inbox and delivery workers until both find nothing to do."""
+        for _ in range(rounds):
+            done = await self.app.state.inbox_worker.run_once()
+            done += await self.app.state.delivery_worker.run_once()
+            if done == 0:
+                return
+        raise AssertionError(f"workers still busy after {rounds} rounds")
+
+
+@pytest.fixture
+async def live_server(database_url: str, tmp_path: Path) -> AsyncIterator[LiveServer]:
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    settings = load_settings(
+        {
+            "DATABASE_URL": database_url,
+            "PEERHAVEN_DATA_DIR": str(tmp_path / "data"),
+            "PEERHAVEN_BASE_URL": f"http://127.0.0.1:{port}",
+            "PEERHAVEN_ALLOW_PRIVATE_ADDRESSES": "true",
+        }
+    )
+    db = Database(settings.database_url, settings.postgres_dir)
+    await db.open()
+    app = create_app(settings, db, run_workers=False)
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    while not server.started:
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.01)
+    try:
+        yield LiveServer(settings.base_url, app, db.pool)
+    finally:
+        server.should_exit = True
+        await task
+        sock.close()
+        await db.close()
+
+
+@pytest.fixture
+async def peer() -> AsyncIterator[Peer]:
+    """A fediverse peer at http://localhost:PORT with one actor, ``alice``."""
+    remote = await Peer("localhost").start()
+    remote.add_actor("alice")
+    try:
+        yield remote
+    finally:
+        await remote.close()

@@ -6,9 +6,12 @@ import argparse
 import logging
 import os
 import tempfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from server.errors import CommandError
 from server.settings import Settings, load_settings
+from storage.db import Database
 
 
 def add_data_dir_argument(parser: argparse.ArgumentParser) -> None:
@@ -41,3 +44,18 @@ def ensure_data_dir(settings: Settings) -> None:
         raise CommandError(f"data directory {path} cannot be written: {reason}") from None
     if not os.access(path, os.W_OK | os.X_OK):
         raise CommandError(f"data directory {path} cannot be written")
+
+
+def add_base_url_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--base-url", help="public base URL (PEERHAVEN_BASE_URL)")
+
+
+@asynccontextmanager
+async def open_database(settings: Settings) -> AsyncIterator[Database]:
+    """The database for a one-shot command (migrated, like the server's)."""
+    database = Database(settings.database_url, settings.postgres_dir, pool_size=2)
+    await database.open()
+    try:
+        yield database
+    finally:
+        await database.close()

@@ -1,0 +1,34 @@
+"""Delete of a post (only by its author) or of an actor (drop its follows and content)."""
+
+from __future__ import annotations
+
+import asyncpg
+
+from federation.activities.base import Drop, require_object_id
+from federation.context import FederationContext
+from federation.wire import Activity
+from storage import actors, follows, objects
+
+
+async def verify(ctx: FederationContext, activity: Activity) -> str:
+    object_id = require_object_id(activity)
+    if object_id == activity.actor:
+        return "actor"
+    author = await objects.object_author(ctx.pool, object_id)
+    if author is None:
+        raise Drop("unknown_object")
+    if author != activity.actor:
+        raise Drop("not_author")
+    return "object"
+
+
+async def receive(
+    ctx: FederationContext, activity: Activity, prepared: str, conn: asyncpg.Connection
+) -> str:
+    if prepared == "actor":
+        dropped = await follows.delete_follows_of(conn, activity.actor)
+        removed = await objects.delete_objects_of(conn, activity.actor)
+        await actors.mark_remote_actor_deleted(conn, activity.actor)
+        return f"actor deleted ({dropped} follows, {removed} objects removed)"
+    await objects.tombstone_object(conn, require_object_id(activity))
+    return "object deleted"

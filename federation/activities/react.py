@@ -1,0 +1,28 @@
+"""Like, Dislike, EmojiReact and Announce of an object: recorded once per activity id."""
+
+from __future__ import annotations
+
+import asyncpg
+
+from federation.activities.base import require_object_id
+from federation.context import FederationContext
+from federation.wire import Activity
+from storage import objects
+
+
+async def verify(ctx: FederationContext, activity: Activity) -> str:
+    return require_object_id(activity)
+
+
+async def receive(
+    ctx: FederationContext, activity: Activity, prepared: str, conn: asyncpg.Connection
+) -> str:
+    new = await objects.add_reaction(
+        conn,
+        activity_uri=activity.id,
+        type=activity.type,
+        actor_uri=activity.actor,
+        object_uri=prepared,
+        content=activity.content,
+    )
+    return f"{activity.type.lower()} recorded" if new else "already recorded"

@@ -1,0 +1,41 @@
+"""Update of an actor (refetch it from its origin) or of a post (only by its author)."""
+
+from __future__ import annotations
+
+import asyncpg
+
+from federation.activities.base import Drop, require_object_id
+from federation.activities.objects import resolve_post, store_post
+from federation.context import FederationContext
+from federation.remote import RemoteError
+from federation.wire import Activity, ActorDoc, APObject
+from storage import objects
+
+
+async def verify(ctx: FederationContext, activity: Activity) -> APObject | None:
+    object_id = require_object_id(activity)
+    if object_id == activity.actor or isinstance(activity.object, ActorDoc):
+        if object_id != activity.actor:
+            raise Drop("not_own_actor")
+        try:
+            # Believe the origin, not the payload: refetch (and re-cache its key).
+            await ctx.directory.refresh_actor(activity.actor)
+        except RemoteError as exc:
+            raise Drop(f"actor_refresh_failed:{exc.reason}") from None
+        return None
+    post = await resolve_post(ctx, activity)
+    author = await objects.object_author(ctx.pool, post.id)
+    if author is None:
+        raise Drop("unknown_object")
+    if author != activity.actor:
+        raise Drop("not_author")
+    return post
+
+
+async def receive(
+    ctx: FederationContext, activity: Activity, prepared: APObject | None, conn: asyncpg.Connection
+) -> str:
+    if prepared is None:
+        return "actor refreshed"
+    await store_post(conn, prepared, activity.actor)
+    return f"{prepared.type.lower()} updated"

@@ -1,0 +1,43 @@
+"""What federation code is handed: the database, our URLs, the fetcher, a clock, and the
+moderation decisions it needs (through ``ModerationGate``, so ``federation`` never imports
+``moderation``)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Protocol
+
+import asyncpg
+
+from federation.fetch import Fetcher
+from federation.remote import RemoteDirectory
+from federation.urls import LocalUrls
+
+
+class ModerationGate(Protocol):
+    """The moderation decisions the inbox asks for, before any key fetch."""
+
+    async def domain_blocked(self, domain: str) -> bool: ...
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class FederationContext:
+    pool: asyncpg.Pool
+    urls: LocalUrls
+    fetcher: Fetcher
+    moderation: ModerationGate
+    clock: Callable[[], datetime] = utcnow
+    # Set when work is queued, so an in-process worker wakes at once instead of polling.
+    inbox_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
+    delivery_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @property
+    def directory(self) -> RemoteDirectory:
+        return RemoteDirectory(self.pool, self.fetcher, self.urls, self.clock)

@@ -1,0 +1,196 @@
+"""The inbox pipeline, one POST at a time, in named stages (GoToSocial style):
+
+1. decode     the body is a JSON object with ``id``, ``type`` and ``actor``           (400)
+2. authorize  the sender's domain (and its key's) is not blocked: before ANY fetch    (403)
+3. authenticate  the HTTP signature verifies (fetching the key when unknown)          (401)
+4. resolve    the key's owner is the actor, or a forwarded activity is proven by
+              its origin                                                              (401)
+5. parse      it becomes our internal form                                            (400)
+6. vet        embedded objects from other hosts are never trusted as sent             (400)
+7. store      a durable queue row, once per activity id; then 202
+
+Acting on the activity happens later, in ``federation.inbox.worker``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from federation.context import FederationContext
+from federation.inbox.outcome import Accepted, Refused
+from federation.parse import (
+    ACTIVITY_TYPES,
+    Rejected,
+    TrustReason,
+    embedded_object_trust,
+    parse_document,
+)
+from federation.remote import RemoteError
+from federation.signatures.types import SignedRequest, VerifyResult
+from federation.signatures.verify import verify_request
+from federation.wire import Activity, APObject, host_of, same_host
+from storage import inbox
+
+log = logging.getLogger(__name__)
+
+# keyId="..." (draft-cavage) or keyid="..." (RFC 9421 Signature-Input parameter).
+_KEY_ID = re.compile(r'key[iI]d="([^"]+)"')
+# Activities whose embedded object must be the actor's own: a cross-host one is a forgery.
+_OWN_OBJECT_TYPES = frozenset({"Create", "Update", "Delete", "Undo"})
+
+
+@dataclass(frozen=True)
+class InboxRequest:
+    method: str
+    raw_target: str  # raw path and query, exactly as received
+    scheme: str
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+    recipient: str | None  # local username for a personal inbox, None for the shared inbox
+
+
+class InboxPipeline:
+    def __init__(self, ctx: FederationContext) -> None:
+        self.ctx = ctx
+
+    async def receive(self, req: InboxRequest) -> Accepted:
+        doc = decode(req.body)
+        actor = envelope_actor(doc)
+        await self.authorize(actor, req)
+        verified = await self.authenticate(req)
+        doc, verified_by = await self.resolve(doc, actor, verified)
+        activity = parse_activity(doc)
+        doc = vet_embedded(activity, doc)
+        return await self.store(activity, doc, req, verified_by, verified.key_id)
+
+    async def authorize(self, actor: str, req: InboxRequest) -> None:
+        hosts = {host_of(actor)}
+        for name, value in req.headers:
+            if name.lower() in ("signature", "signature-input", "authorization"):
+                hosts.update(host_of(k) for k in _KEY_ID.findall(value))
+        for host in sorted(h for h in hosts if h):
+            if await self.ctx.moderation.domain_blocked(host):
+                raise Refused(403, "domain_blocked", f"{host} is blocked by this instance")
+
+    async def authenticate(self, req: InboxRequest) -> VerifyResult:
+        signed = SignedRequest(req.method, req.raw_target, req.headers, req.body, req.scheme)
+        result = await verify_request(
+            signed, resolve_key=self.ctx.directory.resolve_key, now=self.ctx.clock()
+        )
+        if not result.ok:
+            raise Refused(401, str(result.reason), result.detail)
+        return result
+
+    async def resolve(
+        self, doc: dict[str, Any], actor: str, verified: VerifyResult
+    ) -> tuple[dict[str, Any], str]:
+        if verified.key_owner == actor:
+            return doc, "http-signature"
+        # Forwarded (the signer is not the actor): believe it only as its origin serves it.
+        activity_id = doc["id"]
+        if not same_host(activity_id, actor):
+            raise Refused(401, "owner_mismatch", "the signing key does not belong to the actor")
+        try:
+            origin = await self.ctx.directory.fetch_object(activity_id)
+        except RemoteError as exc:
+            raise Refused(
+                401,
+                "owner_mismatch",
+                f"the signing key does not belong to the actor, and the activity could not be "
+                f"fetched from its origin ({exc.reason})",
+            ) from None
+        if origin.get("id") != activity_id or envelope_actor(origin) != actor:
+            raise Refused(401, "owner_mismatch", "the origin serves a different activity")
+        return origin, "origin-fetch"
+
+    async def store(
+        self,
+        activity: Activity,
+        doc: dict[str, Any],
+        req: InboxRequest,
+        verified_by: str,
+        key_id: str | None,
+    ) -> Accepted:
+        new = await inbox.enqueue(
+            self.ctx.pool,
+            activity_id=activity.id,
+            actor_uri=activity.actor,
+            type=activity.type,
+            recipient=req.recipient,
+            payload=doc,
+            verified_by=verified_by,
+            signer_key_id=key_id,
+        )
+        if new:
+            self.ctx.inbox_wakeup.set()
+        return Accepted(activity.id, new, verified_by)
+
+
+def decode(body: bytes) -> dict[str, Any]:
+    try:
+        doc = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise Refused(400, "invalid_json", "the body is not valid JSON") from None
+    if not isinstance(doc, dict):
+        raise Refused(400, "not_an_object", "the body must be a JSON object")
+    for key in ("id", "type", "actor"):
+        if not doc.get(key):
+            raise Refused(400, f"missing_{key}", f"the activity has no {key!r}")
+    if not isinstance(doc["id"], str):
+        raise Refused(400, "bad_id", "the activity's id must be a URI")
+    return doc
+
+
+def envelope_actor(doc: dict[str, Any]) -> str:
+    """The actor's id; peers send a string, an object, or (rarely) a one-element list."""
+    actor = doc.get("actor")
+    if isinstance(actor, list) and len(actor) == 1:
+        actor = actor[0]
+    if isinstance(actor, dict):
+        actor = actor.get("id")
+    if not isinstance(actor, str) or not actor.startswith(("https://", "http://")):
+        raise Refused(400, "bad_actor", "the activity's actor must be one URI")
+    return actor
+
+
+def parse_activity(doc: dict[str, Any]) -> Activity:
+    parsed = parse_document(doc)
+    if isinstance(parsed, Rejected):
+        raise Refused(400, str(parsed.reason), parsed.detail)
+    if not isinstance(parsed, Activity) or parsed.type not in ACTIVITY_TYPES:
+        raise Refused(400, "not_an_activity", f"{type(parsed).__name__} is not an activity")
+    return parsed
+
+
+def vet_embedded(activity: Activity, doc: dict[str, Any]) -> dict[str, Any]:
+    """Never trust an embedded object whose id (or author) lives on another host than the
+    actor (Mastodon's ``invalid_origin?``, Lemmy's ``verify_domains_match``)."""
+    verdict = embedded_object_trust(activity)
+    if verdict:
+        _check_authorship(activity)
+        return doc
+    if activity.type in _OWN_OBJECT_TYPES:
+        raise Refused(
+            400,
+            "forged_object",
+            f"the embedded object {verdict.object_id} is not on the actor's host "
+            f"({verdict.reason})",
+        )
+    if isinstance(doc.get("object"), dict) and verdict.reason == TrustReason.CROSS_ORIGIN_OBJECT:
+        # Keep only the reference: the worker looks it up locally or fetches it from origin.
+        return {**doc, "object": activity.object_id}
+    raise Refused(400, "untrusted_object", f"cannot trust the embedded {verdict.object_id}")
+
+
+def _check_authorship(activity: Activity) -> None:
+    obj = activity.object
+    if activity.type in ("Create", "Update") and isinstance(obj, APObject):
+        if obj.attributed_to is not None and obj.attributed_to != activity.actor:
+            if activity.actor not in obj.attribution:
+                raise Refused(400, "not_author", "only the object's author may create or update it")
+    if activity.type == "Undo" and isinstance(obj, Activity) and obj.actor != activity.actor:
+        raise Refused(400, "not_own_activity", "an actor may only undo its own activities")

@@ -1,0 +1,108 @@
+"""The inbox worker: takes stored activities from the durable queue and acts on them.
+
+Each job: parse → the activity module's ``verify`` (authority, fetches; no writes) →
+``receive`` (writes) in one transaction with marking the job done, so an effect is applied
+exactly once even when a worker dies halfway (the lease runs out, the job is taken again,
+and nothing of the first try was committed).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from types import ModuleType
+
+from federation.activities import (
+    accept,
+    block,
+    create,
+    delete,
+    flag,
+    follow,
+    ignore,
+    move,
+    react,
+    reject,
+    undo,
+    update,
+)
+from federation.activities.base import Drop
+from federation.context import FederationContext
+from federation.fetch import FetchError
+from federation.parse import parse_document
+from federation.remote import RemoteError
+from federation.wire import Activity
+from storage import queue
+from storage.queue import Job
+
+log = logging.getLogger(__name__)
+
+HANDLERS: dict[str, ModuleType] = {
+    "Follow": follow,
+    "Accept": accept,
+    "Reject": reject,
+    "Undo": undo,
+    "Create": create,
+    "Update": update,
+    "Delete": delete,
+    "Announce": react,
+    "Like": react,
+    "Dislike": react,
+    "EmojiReact": react,
+    "Block": block,
+    "Flag": flag,
+    "Move": move,
+    "Add": ignore,
+    "Remove": ignore,
+}
+
+TABLE: queue.QueueTable = "inbox_activities"
+
+
+class InboxWorker:
+    def __init__(
+        self,
+        ctx: FederationContext,
+        *,
+        batch: int = 20,
+        lease: timedelta = timedelta(minutes=5),
+        max_attempts: int = 8,
+    ) -> None:
+        self.ctx = ctx
+        self.batch = batch
+        self.lease = lease
+        self.max_attempts = max_attempts
+
+    async def run_once(self) -> int:
+        """Handle the jobs that are ready now; return how many were taken."""
+        jobs = await queue.claim(self.ctx.pool, TABLE, limit=self.batch, lease=self.lease)
+        for job in jobs:
+            await self.handle(job)
+        return len(jobs)
+
+    async def handle(self, job: Job) -> None:
+        parsed = parse_document(job.row["payload"])
+        if not isinstance(parsed, Activity) or parsed.type not in HANDLERS:
+            await queue.finish(self.ctx.pool, TABLE, job.id, state="dropped", result="unparseable")
+            return
+        handler = HANDLERS[parsed.type]
+        try:
+            prepared = await handler.verify(self.ctx, parsed)
+            async with self.ctx.pool.acquire() as conn, conn.transaction():
+                result = await handler.receive(self.ctx, parsed, prepared, conn)
+                await queue.finish(conn, TABLE, job.id, result=result)
+        except Drop as drop:
+            await queue.finish(self.ctx.pool, TABLE, job.id, state="dropped", result=drop.reason)
+        except (RemoteError, FetchError) as exc:
+            await self._retry(job, f"remote: {exc}")
+        except Exception as exc:  # a bug or an outage must not kill the worker loop
+            log.exception("inbox job %s (%s) failed", job.id, parsed.type)
+            await self._retry(job, f"error: {type(exc).__name__}")
+
+    async def _retry(self, job: Job, error: str) -> None:
+        if job.attempts >= self.max_attempts:
+            await queue.finish(self.ctx.pool, TABLE, job.id, state="failed", result=error[:500])
+            return
+        await queue.retry_later(
+            self.ctx.pool, TABLE, job.id, delay=queue.backoff(job.attempts, base=30), error=error
+        )

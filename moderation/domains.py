@@ -1,0 +1,40 @@
+"""Domain blocks as the inbox sees them: is this sender's domain suspended?
+
+Blocks apply to subdomains (a rule for ``example.org`` covers ``a.example.org``); the most
+specific rule wins. Domains are compared normalized: lower case, IDNA (punycode), no trailing
+dot, no port.
+"""
+
+from __future__ import annotations
+
+import asyncpg
+
+from storage import domain_blocks
+
+
+def normalize_domain(domain: str) -> str:
+    host = domain.strip().rstrip(".").lower()
+    if host.startswith("[") or host.count(":") > 1:  # IPv6 literal: keep as is
+        return host
+    host = host.rsplit(":", 1)[0] if ":" in host else host
+    try:
+        return host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return host
+
+
+def parent_domains(domain: str) -> list[str]:
+    """``a.b.example.org`` → [a.b.example.org, b.example.org, example.org, org]."""
+    labels = normalize_domain(domain).split(".")
+    return [".".join(labels[i:]) for i in range(len(labels))]
+
+
+class DomainBlocklist:
+    """The instance's domain blocks; implements the inbox's ``ModerationGate``."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+
+    async def domain_blocked(self, domain: str) -> bool:
+        severity = await domain_blocks.severity_for_any(self._pool, parent_domains(domain))
+        return severity == "suspend"

@@ -1,0 +1,87 @@
+"""Actor documents and their collections, with content negotiation (JSON or the HTML page)."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from federation import documents
+from federation.urls import INSTANCE_ACTOR_USERNAME
+from server.pages import templates
+from server.routes.negotiation import ActivityJSONResponse, json_error, wants_activity_json
+from storage import actors, follows
+from storage.actors import LocalActor
+
+PAGE_SIZE = 20
+_KIND_BY_PREFIX = {"groups": "Group", "users": "Person"}
+
+
+async def _actor_from_path(request: Request) -> LocalActor | None:
+    prefix = request.url.path.strip("/").split("/", 1)[0]
+    pool = request.app.state.database.pool
+    if prefix == "actor":
+        return await actors.local_actor_by_username(pool, INSTANCE_ACTOR_USERNAME)
+    kind = _KIND_BY_PREFIX.get(prefix)
+    actor = await actors.local_actor_by_username(pool, request.path_params["username"])
+    return actor if actor is not None and actor.kind == kind else None
+
+
+async def actor(request: Request) -> Response:
+    found = await _actor_from_path(request)
+    if found is None:
+        return json_error(404, "not_found", "no such actor")
+    urls = request.app.state.urls
+    if wants_activity_json(request):
+        return ActivityJSONResponse(documents.actor_document(found, urls))
+    return templates.TemplateResponse(
+        request,
+        "actor.html",
+        {
+            "instance_name": request.app.state.settings.instance_name,
+            "actor": found,
+            "handle": f"@{found.username}@{urls.domain}",
+        },
+        headers={"Vary": "Accept"},
+    )
+
+
+def _page_number(request: Request) -> int | Response | None:
+    raw = request.query_params.get("page")
+    if raw is None:
+        return None
+    if not raw.isdigit() or int(raw) < 1:
+        return json_error(400, "bad_page", "page must be a positive whole number")
+    return int(raw)
+
+
+async def collection(request: Request) -> Response:
+    found = await _actor_from_path(request)
+    if found is None:
+        return json_error(404, "not_found", "no such actor")
+    page = _page_number(request)
+    if isinstance(page, Response):
+        return page
+    name = request.url.path.rstrip("/").rsplit("/", 1)[1]
+    urls = request.app.state.urls
+    actor_id = urls.actor(found.kind, found.username)
+    collection_id = f"{actor_id}/{name}"
+    pool = request.app.state.database.pool
+    offset = ((page or 1) - 1) * PAGE_SIZE
+    if name == "followers":
+        total, items = await follows.followers_page(pool, actor_id, PAGE_SIZE, offset)
+        if found.hide_followers:
+            # Hidden member list: only the count, as Mastodon does for hidden networks.
+            return ActivityJSONResponse(
+                documents.ordered_collection(collection_id, total, first_page=False)
+            )
+    elif name == "following":
+        total, items = await follows.following_page(pool, actor_id, PAGE_SIZE, offset)
+    else:  # outbox and featured: filled by the group relay (issue: support groups)
+        total, items = 0, []
+    if page is None:
+        return ActivityJSONResponse(documents.ordered_collection(collection_id, total))
+    return ActivityJSONResponse(
+        documents.ordered_collection_page(
+            collection_id, page, items, total=total, page_size=PAGE_SIZE
+        )
+    )

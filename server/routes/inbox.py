@@ -1,0 +1,86 @@
+"""``POST /inbox`` (shared) and ``POST /{groups,users}/NAME/inbox``: thin — read the body
+within limits, hand it to the federation pipeline, answer 202 or the refusal."""
+
+from __future__ import annotations
+
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import JSONResponse, Response
+
+from federation.inbox.outcome import Refused
+from federation.inbox.pipeline import InboxRequest
+from server.routes.negotiation import json_error
+from storage import actors
+
+MAX_BODY = 1024 * 1024  # 1 MiB, as Mastodon
+ACCEPTED_TYPES = ("application/activity+json", "application/ld+json")
+_KIND_BY_PREFIX = {"groups": "Group", "users": "Person", "actor": "Application"}
+
+
+async def inbox(request: Request) -> Response:
+    recipient = await _recipient(request)
+    if isinstance(recipient, Response):
+        return recipient
+    content_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if content_type not in ACCEPTED_TYPES:
+        return json_error(
+            415, "unsupported_media_type", "send application/activity+json or application/ld+json"
+        )
+    body = await _read_body(request)
+    if isinstance(body, Response):
+        return body
+    settings = request.app.state.settings
+    incoming = InboxRequest(
+        method=request.method,
+        raw_target=_raw_target(request),
+        scheme=settings.base_url.split("://", 1)[0],
+        headers=tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers.raw),
+        body=body,
+        recipient=recipient,
+    )
+    try:
+        accepted = await request.app.state.inbox_pipeline.receive(incoming)
+    except Refused as refused:
+        return json_error(refused.status, refused.reason, refused.detail)
+    return JSONResponse({"status": "accepted", "id": accepted.activity_id}, status_code=202)
+
+
+async def _recipient(request: Request) -> str | Response | None:
+    username = request.path_params.get("username")
+    prefix = request.url.path.strip("/").split("/", 1)[0]
+    if prefix == "inbox":
+        return None
+    pool = request.app.state.database.pool
+    if prefix == "actor":
+        found = await actors.instance_actor(pool)
+    else:
+        found = await actors.local_actor_by_username(pool, username or "")
+    if found is None or found.kind != _KIND_BY_PREFIX.get(prefix):
+        return json_error(404, "not_found", "no such inbox")
+    return found.username
+
+
+def _raw_target(request: Request) -> str:
+    """The request-target exactly as sent: raw (percent-encoded) path plus query. Building it
+    from the decoded path breaks signatures (and is a known trap)."""
+    raw_path = request.scope.get("raw_path") or request.scope["path"].encode("utf-8")
+    query = request.scope.get("query_string", b"")
+    target = raw_path.decode("latin-1")
+    return f"{target}?{query.decode('latin-1')}" if query else target
+
+
+async def _read_body(request: Request) -> bytes | Response:
+    declared = request.headers.get("content-length")
+    too_large = json_error(413, "body_too_large", "the body is over 1 MiB")
+    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY:
+        return too_large
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > MAX_BODY:
+                return too_large
+            chunks.append(chunk)
+    except ClientDisconnect:
+        return json_error(400, "incomplete_body", "the client disconnected")
+    return b"".join(chunks)

@@ -1,0 +1,33 @@
+"""Queries for instance domain blocks."""
+
+from __future__ import annotations
+
+import asyncpg
+
+
+async def add(
+    db: asyncpg.Pool | asyncpg.Connection, domain: str, severity: str = "suspend", comment: str = ""
+) -> None:
+    await db.execute(
+        "INSERT INTO domain_blocks (domain, severity, comment) VALUES ($1, $2, $3) "
+        "ON CONFLICT (domain) DO UPDATE SET severity = EXCLUDED.severity, "
+        "comment = EXCLUDED.comment",
+        domain, severity, comment,
+    )  # fmt: skip
+
+
+async def severity_for_any(
+    db: asyncpg.Pool | asyncpg.Connection, candidates: list[str]
+) -> str | None:
+    """The severity of the most specific rule among ``candidates`` (a domain and its parents),
+    or ``None``."""
+    row = await db.fetchrow(
+        "SELECT severity FROM domain_blocks WHERE domain = ANY($1::text[]) "
+        "ORDER BY length(domain) DESC LIMIT 1",
+        candidates,
+    )
+    return None if row is None else row["severity"]
+
+
+async def count(db: asyncpg.Pool | asyncpg.Connection) -> int:
+    return int(await db.fetchval("SELECT count(*) FROM domain_blocks WHERE severity = 'suspend'"))

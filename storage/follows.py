@@ -1,0 +1,133 @@
+"""Queries for follows, in both directions (remote → local and local → remote)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import asyncpg
+
+Executor = asyncpg.Connection | asyncpg.Pool
+
+
+@dataclass(frozen=True)
+class Follow:
+    id: int
+    follower_uri: str
+    followee_uri: str
+    activity_uri: str
+    state: str
+    created_at: datetime
+    updated_at: datetime
+
+
+def _follow(row: asyncpg.Record | None) -> Follow | None:
+    return None if row is None else Follow(**dict(row))
+
+
+async def upsert_follow(
+    db: Executor, follower_uri: str, followee_uri: str, activity_uri: str, state: str
+) -> Follow:
+    """Record a follow; a repeated Follow (new activity id) replaces the old one's id and
+    keeps an accepted follow accepted."""
+    row = await db.fetchrow(
+        """
+        INSERT INTO follows (follower_uri, followee_uri, activity_uri, state)
+        VALUES ($1, $2, $3, $4)
+        ON CONFLICT (follower_uri, followee_uri) DO UPDATE SET
+            activity_uri = EXCLUDED.activity_uri,
+            state = CASE WHEN follows.state = 'accepted' THEN 'accepted' ELSE EXCLUDED.state END,
+            updated_at = now()
+        RETURNING *
+        """,
+        follower_uri,
+        followee_uri,
+        activity_uri,
+        state,
+    )
+    assert row is not None
+    return Follow(**dict(row))
+
+
+async def follow_by_activity(db: Executor, activity_uri: str) -> Follow | None:
+    return _follow(await db.fetchrow("SELECT * FROM follows WHERE activity_uri = $1", activity_uri))
+
+
+async def follow_between(db: Executor, follower_uri: str, followee_uri: str) -> Follow | None:
+    return _follow(
+        await db.fetchrow(
+            "SELECT * FROM follows WHERE follower_uri = $1 AND followee_uri = $2",
+            follower_uri,
+            followee_uri,
+        )
+    )
+
+
+async def set_state(db: Executor, follow_id: int, state: str) -> None:
+    await db.execute(
+        "UPDATE follows SET state = $2, updated_at = now() WHERE id = $1", follow_id, state
+    )
+
+
+async def delete_follow(db: Executor, follower_uri: str, followee_uri: str) -> bool:
+    status = await db.execute(
+        "DELETE FROM follows WHERE follower_uri = $1 AND followee_uri = $2",
+        follower_uri,
+        followee_uri,
+    )
+    return status != "DELETE 0"
+
+
+async def delete_follows_of(db: Executor, actor_uri: str) -> int:
+    """Drop every follow an actor is part of (its account was deleted)."""
+    status = await db.execute(
+        "DELETE FROM follows WHERE follower_uri = $1 OR followee_uri = $1", actor_uri
+    )
+    return int(status.split()[-1])
+
+
+async def followers_page(
+    db: Executor, followee_uri: str, limit: int, offset: int
+) -> tuple[int, list[str]]:
+    total = await db.fetchval(
+        "SELECT count(*) FROM follows WHERE followee_uri = $1 AND state = 'accepted'",
+        followee_uri,
+    )
+    rows = await db.fetch(
+        """
+        SELECT follower_uri FROM follows WHERE followee_uri = $1 AND state = 'accepted'
+        ORDER BY id DESC LIMIT $2 OFFSET $3
+        """,
+        followee_uri,
+        limit,
+        offset,
+    )
+    return int(total), [r["follower_uri"] for r in rows]
+
+
+async def following_page(
+    db: Executor, follower_uri: str, limit: int, offset: int
+) -> tuple[int, list[str]]:
+    total = await db.fetchval(
+        "SELECT count(*) FROM follows WHERE follower_uri = $1 AND state = 'accepted'",
+        follower_uri,
+    )
+    rows = await db.fetch(
+        """
+        SELECT followee_uri FROM follows WHERE follower_uri = $1 AND state = 'accepted'
+        ORDER BY id DESC LIMIT $2 OFFSET $3
+        """,
+        follower_uri,
+        limit,
+        offset,
+    )
+    return int(total), [r["followee_uri"] for r in rows]
+
+
+async def accepted_followers(db: Executor, followee_uri: str) -> list[str]:
+    rows = await db.fetch(
+        "SELECT follower_uri FROM follows WHERE followee_uri = $1 AND state = 'accepted' "
+        "ORDER BY id",
+        followee_uri,
+    )
+    return [r["follower_uri"] for r in rows]

@@ -1,0 +1,39 @@
+"""Queries for the durable inbox: store an accepted activity once, by its id."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import asyncpg
+
+
+async def enqueue(
+    db: asyncpg.Pool | asyncpg.Connection,
+    *,
+    activity_id: str,
+    actor_uri: str,
+    type: str,
+    recipient: str | None,
+    payload: dict[str, Any],
+    verified_by: str,
+    signer_key_id: str | None,
+) -> bool:
+    """Store an activity for the worker; ``False`` when that id was already stored
+    (the same activity twice is accepted and processed once: a UNIQUE constraint decides)."""
+    status = await db.execute(
+        """
+        INSERT INTO inbox_activities
+            (activity_id, actor_uri, type, recipient, payload, verified_by, signer_key_id)
+        VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7)
+        ON CONFLICT (activity_id) DO NOTHING
+        """,
+        activity_id,
+        actor_uri,
+        type,
+        recipient,
+        json.dumps(payload),
+        verified_by,
+        signer_key_id,
+    )
+    return status == "INSERT 0 1"
