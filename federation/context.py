@@ -38,6 +38,7 @@ class FederationContext:
     inbox_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
     delivery_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
 
-    @property
-    def directory(self) -> RemoteDirectory:
-        return RemoteDirectory(self.pool, self.fetcher, self.urls, self.clock)
+    directory: RemoteDirectory = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.directory = RemoteDirectory(self.pool, self.fetcher, self.urls, self.clock)

@@ -48,7 +48,15 @@ class RemoteDirectory:
     # -- keys -------------------------------------------------------------
 
     async def resolve_key(self, key_id: str, refresh: bool) -> PublicKeyInfo | None:
-        """The ``KeyResolver`` handed to signature verification."""
+        """The ``KeyResolver`` handed to signature verification (``None``: unobtainable)."""
+        try:
+            return await self.get_key(key_id, refresh=refresh)
+        except RemoteError as exc:
+            log.info("key %s could not be fetched: %s", key_id, exc)
+            return None
+
+    async def get_key(self, key_id: str, *, refresh: bool = False) -> PublicKeyInfo:
+        """A key from our own actors, the cache, or its origin; ``RemoteError`` says why not."""
         local = await self._local_key(key_id)
         if local is not None:
             return local
@@ -56,11 +64,7 @@ class RemoteDirectory:
             cached = await actors.remote_key(self.pool, key_id)
             if cached is not None:
                 return PublicKeyInfo(cached.key_id, cached.owner_uri, cached.public_key_pem)
-        try:
-            return await self._fetch_key(key_id)
-        except RemoteError as exc:
-            log.info("key %s could not be fetched: %s", key_id, exc)
-            return None
+        return await self._fetch_key(key_id)
 
     async def _local_key(self, key_id: str) -> PublicKeyInfo | None:
         parsed = self.urls.parse_actor(key_id)

@@ -53,11 +53,11 @@ def routes() -> list[Route]:
 
 
 def fetch_policy(settings: Settings) -> FetchPolicy:
-    # Private addresses and plain http go together: both only make sense for tests and
-    # local demos on loopback; production is https to public addresses only.
+    # Plain http only for an instance that is itself on http (a local demo or test) or that
+    # allows private addresses; production (https base URL) fetches https only.
     return FetchPolicy(
         allow_private_addresses=settings.allow_private_addresses,
-        allow_http=settings.allow_private_addresses,
+        allow_http=settings.allow_private_addresses or settings.base_url.startswith("http:"),
         user_agent=f"PeerHaven/{installed_version()} (+{settings.base_url})",
     )
 

@@ -11,6 +11,7 @@ import asyncio
 import os
 import socket
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -138,17 +139,19 @@ class LiveServer:
         raise AssertionError(f"workers still busy after {rounds} rounds")
 
 
-@pytest.fixture
-async def live_server(database_url: str, tmp_path: Path) -> AsyncIterator[LiveServer]:
+@asynccontextmanager
+async def start_live_server(
+    database_url: str, data_dir: Path, *, allow_private: bool = True
+) -> AsyncIterator[LiveServer]:
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     settings = load_settings(
         {
             "DATABASE_URL": database_url,
-            "PEERHAVEN_DATA_DIR": str(tmp_path / "data"),
+            "PEERHAVEN_DATA_DIR": str(data_dir),
             "PEERHAVEN_BASE_URL": f"http://127.0.0.1:{port}",
-            "PEERHAVEN_ALLOW_PRIVATE_ADDRESSES": "true",
+            "PEERHAVEN_ALLOW_PRIVATE_ADDRESSES": "true" if allow_private else "false",
         }
     )
     db = Database(settings.database_url, settings.postgres_dir)
@@ -167,6 +170,13 @@ async def live_server(database_url: str, tmp_path: Path) -> AsyncIterator[LiveSe
         await task
         sock.close()
         await db.close()
+
+
+@pytest.fixture
+async def live_server(database_url: str, tmp_path: Path) -> AsyncIterator[LiveServer]:
+    """Our server on 127.0.0.1 that may contact loopback peers (as tests and demos allow)."""
+    async with start_live_server(database_url, tmp_path / "data") as server:
+        yield server
 
 
 @pytest.fixture

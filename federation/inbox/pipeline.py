@@ -14,6 +14,7 @@ Acting on the activity happens later, in ``federation.inbox.worker``.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -22,6 +23,7 @@ from typing import Any
 
 from federation.context import FederationContext
 from federation.inbox.outcome import Accepted, Refused
+from federation.jsonld import bundled_loader
 from federation.parse import (
     ACTIVITY_TYPES,
     Rejected,
@@ -30,7 +32,8 @@ from federation.parse import (
     parse_document,
 )
 from federation.remote import RemoteError
-from federation.signatures.types import SignedRequest, VerifyResult
+from federation.signatures.ld import LdSignatureError, ld_signature_creator, verify_ld_signature
+from federation.signatures.types import FailureReason, PublicKeyInfo, SignedRequest, VerifyResult
 from federation.signatures.verify import verify_request
 from federation.wire import Activity, APObject, host_of, same_host
 from storage import inbox
@@ -78,11 +81,21 @@ class InboxPipeline:
 
     async def authenticate(self, req: InboxRequest) -> VerifyResult:
         signed = SignedRequest(req.method, req.raw_target, req.headers, req.body, req.scheme)
-        result = await verify_request(
-            signed, resolve_key=self.ctx.directory.resolve_key, now=self.ctx.clock()
-        )
+        fetch_failures: list[str] = []
+
+        async def resolve_key(key_id: str, refresh: bool) -> PublicKeyInfo | None:
+            try:
+                return await self.ctx.directory.get_key(key_id, refresh=refresh)
+            except RemoteError as exc:
+                fetch_failures.append(exc.reason)
+                return None
+
+        result = await verify_request(signed, resolve_key=resolve_key, now=self.ctx.clock())
         if not result.ok:
-            raise Refused(401, str(result.reason), result.detail)
+            detail = result.detail
+            if result.reason == FailureReason.KEY_FETCH_FAILED and fetch_failures:
+                detail = f"{detail} ({fetch_failures[-1]})"
+            raise Refused(401, str(result.reason), detail)
         return result
 
     async def resolve(
@@ -90,7 +103,10 @@ class InboxPipeline:
     ) -> tuple[dict[str, Any], str]:
         if verified.key_owner == actor:
             return doc, "http-signature"
-        # Forwarded (the signer is not the actor): believe it only as its origin serves it.
+        # Forwarded (the signer is not the actor, e.g. a reply Mastodon forwards to followers):
+        # believe it only with the actor's own LD signature, or as its origin serves it.
+        if await self._ld_signed_by(doc, actor):
+            return doc, "ld-signature"
         activity_id = doc["id"]
         if not same_host(activity_id, actor):
             raise Refused(401, "owner_mismatch", "the signing key does not belong to the actor")
@@ -106,6 +122,24 @@ class InboxPipeline:
         if origin.get("id") != activity_id or envelope_actor(origin) != actor:
             raise Refused(401, "owner_mismatch", "the origin serves a different activity")
         return origin, "origin-fetch"
+
+    async def _ld_signed_by(self, doc: dict[str, Any], actor: str) -> bool:
+        creator = ld_signature_creator(doc)
+        if creator is None or not same_host(creator, actor):
+            return False
+        try:
+            key = await self.ctx.directory.get_key(creator)
+        except RemoteError:
+            return False
+        if key.owner != actor:
+            return False
+        try:
+            # URDNA2015 canonicalization is CPU-bound: keep it off the event loop.
+            return await asyncio.to_thread(
+                verify_ld_signature, doc, key.public_key_pem, bundled_loader
+            )
+        except LdSignatureError:
+            return False
 
     async def store(
         self,

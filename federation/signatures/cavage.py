@@ -34,7 +34,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from federation.signatures import algorithms
 from federation.signatures.digest import digest_header
 from federation.signatures.keys import PrivateKey, PublicKey, load_private_key
-from federation.signatures.types import SignedRequest
+from federation.signatures.types import SignedRequest, excerpt
 
 HS2019 = "hs2019"
 RSA_SHA256 = "rsa-sha256"
@@ -57,7 +57,7 @@ class MissingHeaderError(ValueError):
     """A covered header (or the value of a covered pseudo-header) is absent."""
 
     def __init__(self, name: str) -> None:
-        super().__init__(f"covered header {name!r} is missing from the request")
+        super().__init__(f"covered header '{excerpt(name)}' is missing from the request")
         self.name = name
 
 
@@ -194,7 +194,7 @@ def build_signing_string(
             value = ", ".join(values)
         # A line break inside a value would forge extra lines in the signing string.
         if "\n" in value or "\r" in value:
-            raise CavageParseError(f"line break in the value of {name}")
+            raise CavageParseError(f"line break in the value of {excerpt(name)}")
         lines.append(f"{name}: {value}")
     return "\n".join(lines)
 

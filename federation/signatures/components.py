@@ -22,7 +22,7 @@ from federation.signatures.structured import (
     serialize_inner_list,
     serialize_item,
 )
-from federation.signatures.types import SignedRequest, _normalize_headers
+from federation.signatures.types import SignedRequest, excerpt, normalize_headers
 
 _DEFAULT_PORTS = {"http": "80", "https": "443"}
 # RFC 9421 2.2.8 re-encodes names/values with the application/x-www-form-urlencoded
@@ -38,7 +38,7 @@ class MissingComponentError(Rfc9421Error):
     """A covered component is absent from the message (RFC 9421 2.5: MUST fail)."""
 
     def __init__(self, name: str) -> None:
-        super().__init__(f"covered component {name!r} is missing from the message")
+        super().__init__(f"covered component '{excerpt(name)}' is missing from the message")
         self.name = name
 
 
@@ -51,7 +51,7 @@ class HttpResponse:
     body: bytes = b""
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "headers", _normalize_headers(self.headers))
+        object.__setattr__(self, "headers", normalize_headers(self.headers))
 
     def header_values(self, name: str) -> list[str]:
         lowered = name.lower()
@@ -104,7 +104,7 @@ def _derived(name: str, params: Mapping[str, BareItem], msg: Message) -> str:
     if isinstance(msg, HttpResponse):
         if name == "@status":
             return str(msg.status)
-        raise Rfc9421Error(f"{name} is not a response component")
+        raise Rfc9421Error(f"{excerpt(name)} is not a response component")
     if name == "@method":
         return msg.method
     if name == "@authority":
@@ -123,12 +123,13 @@ def _derived(name: str, params: Mapping[str, BareItem], msg: Message) -> str:
         return "?" + (msg.query or "")
     if name == "@query-param":
         return _query_param(msg, params.get("name"))
-    raise Rfc9421Error(f"unsupported derived component {name}")
+    raise Rfc9421Error(f"unsupported derived component {excerpt(name)}")
 
 
 def component_value(
     item: Item, message: Message, related_request: SignedRequest | None = None
 ) -> str:
+    """The value of one covered component (RFC 9421 2.1 fields, 2.2 derived, 2.4 ``;req``)."""
     name = item.value
     if not isinstance(name, str) or isinstance(name, Token):
         raise Rfc9421Error("component identifiers must be strings")
@@ -136,17 +137,18 @@ def component_value(
     target: Message = message
     if params.get("req") is True:
         if related_request is None:
-            raise Rfc9421Error(f"{name};req needs the related request")
+            raise Rfc9421Error(f"{excerpt(name)};req needs the related request")
         target = related_request
     unsupported = set(params) - {"req", "name", "bs"}
     if unsupported:
-        raise Rfc9421Error(f"unsupported component parameter(s) {sorted(unsupported)}")
+        names = excerpt(",".join(sorted(unsupported)))
+        raise Rfc9421Error(f"unsupported component parameter(s) {names}")
     if name.startswith("@"):
         if name == "@signature-params":
             raise Rfc9421Error("@signature-params cannot be a covered component")
         return _derived(name, params, target)
     if name != name.lower():
-        raise Rfc9421Error(f"field name {name!r} must be lowercase")
+        raise Rfc9421Error(f"field name {excerpt(name)} must be lowercase")
     values = target.header_values(name)
     if not values:
         raise MissingComponentError(name)
@@ -164,11 +166,11 @@ def signature_base(
     for item in inner.items:
         identifier = serialize_item(item)
         if identifier in seen:
-            raise Rfc9421Error(f"component {identifier} is covered twice")
+            raise Rfc9421Error(f"component {excerpt(identifier)} is covered twice")
         seen.add(identifier)
         value = component_value(item, message, related_request)
         if "\n" in value or "\r" in value:
-            raise Rfc9421Error(f"line break in the value of {identifier}")
+            raise Rfc9421Error(f"line break in the value of {excerpt(identifier)}")
         lines.append(f"{identifier}: {value}")
     lines.append(f'"@signature-params": {serialize_inner_list(inner)}')
     return "\n".join(lines)

@@ -102,7 +102,7 @@ class _Parser:
             assert m is not None
             self.i = m.end()
             return Token(m.group(0))
-        raise StructuredFieldError(f"unexpected character {c!r} at offset {self.i}")
+        raise StructuredFieldError(f"unexpected character at offset {self.i}")
 
     def number(self) -> int | Decimal:
         m = _NUMBER.match(self.s, self.i)

@@ -7,10 +7,18 @@ Everything here is a frozen dataclass or an enum: verification is a pure functio
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9@;=:_./()\-]")
+
+
+def excerpt(text: str, limit: int = 64) -> str:
+    """Peer-supplied text made safe to echo in a 401 body: short, no markup, no controls."""
+    return _UNSAFE.sub("?", text[:limit]) + ("..." if len(text) > limit else "")
 
 
 class FailureReason(StrEnum):
@@ -83,9 +91,10 @@ class KeyResolver(Protocol):
     async def __call__(self, key_id: str, refresh: bool) -> PublicKeyInfo | None: ...
 
 
-def _normalize_headers(
+def normalize_headers(
     headers: Mapping[str, str] | Iterable[tuple[str, str]],
 ) -> tuple[tuple[str, str], ...]:
+    """Header field lines as an immutable tuple of ``(name, value)`` pairs, order kept."""
     pairs = headers.items() if isinstance(headers, Mapping) else headers
     return tuple((str(name), str(value)) for name, value in pairs)
 
@@ -116,7 +125,7 @@ class SignedRequest:
     scheme: str = "https"
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "headers", _normalize_headers(self.headers))
+        object.__setattr__(self, "headers", normalize_headers(self.headers))
         object.__setattr__(self, "body", bytes(self.body or b""))
 
     def header_values(self, name: str) -> list[str]:

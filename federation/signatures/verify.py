@@ -12,8 +12,9 @@ body digest, then key and signature):
 * cavage must cover ``(request-target)``, ``host`` and ``date`` or ``(created)``;
   RFC 9421 must cover ``@method`` and the target (``@target-uri``, or ``@request-target`` /
   ``@path`` + ``@query`` with ``@authority``/``host``) and carry ``created``;
-* the signature time may be at most 12 hours old and 1 hour in the future
-  (Mastodon ``EXPIRATION_WINDOW_LIMIT`` / ``CLOCK_SKEW_MARGIN``); a past ``expires`` fails;
+* the signature time may be at most 12 hours old and 1 hour in the future (the values of
+  Mastodon's ``EXPIRATION_WINDOW_LIMIT`` / ``CLOCK_SKEW_MARGIN``; see
+  :func:`.checks.check_window`); a past ``expires`` fails;
 * the key is resolved once, and on a failed check re-resolved ONCE with ``refresh=True``
   (keys rotate; Mastodon ``actor_refresh_key!``).
 """
@@ -21,8 +22,7 @@ body digest, then key and signature):
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
+from datetime import datetime, timedelta
 
 from federation.signatures import algorithms
 from federation.signatures.cavage import (
@@ -38,7 +38,15 @@ from federation.signatures.cavage import (
     parse_signature_header,
     verify_cavage_signature,
 )
-from federation.signatures.digest import DigestStatus, verify_content_digest, verify_digest_header
+from federation.signatures.checks import (
+    MAX_AGE,
+    MAX_FUTURE,
+    Rejection,
+    check_digest,
+    check_window,
+    from_unix,
+    parse_http_date,
+)
 from federation.signatures.keys import KeyLoadError, PublicKey, load_public_key
 from federation.signatures.rfc9421 import (
     MessageSignature,
@@ -57,76 +65,7 @@ from federation.signatures.types import (
     VerifyResult,
 )
 
-MAX_AGE = timedelta(hours=12)
-MAX_FUTURE = timedelta(hours=1)
 R = FailureReason
-
-
-class _Reject(Exception):  # internal control flow; never escapes this module
-    def __init__(self, reason: FailureReason, detail: str, owner: str | None = None) -> None:
-        super().__init__(detail)
-        self.reason = reason
-        self.detail = detail
-        self.owner = owner
-
-
-def parse_http_date(value: str) -> datetime:
-    """An HTTP-date (IMF-fixdate or the obsolete forms RFC 9110 5.6.7 still accepts)."""
-    try:
-        parsed = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        raise ValueError(f"not an HTTP date: {value[:64]!r}") from None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
-
-
-def _check_window(
-    created: datetime | None,
-    expires: datetime | None,
-    now: datetime,
-    max_age: timedelta,
-    max_future: timedelta,
-) -> None:
-    if created is not None:
-        if created > now + max_future:
-            raise _Reject(R.FUTURE, "signature date is too far in the future")
-        if created < now - max_age:
-            raise _Reject(R.EXPIRED, "signature date is outside the acceptable time window")
-    if expires is not None and expires < now:
-        raise _Reject(R.EXPIRED, "signature has expired")
-
-
-def _from_unix(value: int | None) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        return datetime.fromtimestamp(value, UTC)
-    except (OverflowError, OSError, ValueError):
-        raise _Reject(R.MALFORMED, "signature timestamp out of range") from None
-
-
-def _check_digest(req: SignedRequest, covered: Callable[[str], bool], needed: bool) -> None:
-    present = [h for h in ("digest", "content-digest") if req.header_values(h)]
-    signed = [h for h in present if covered(h)]
-    if needed and not present:
-        raise _Reject(
-            R.DIGEST_MISSING,
-            "a POST or a request with a body needs a Digest or Content-Digest header",
-        )
-    if needed and not signed:
-        raise _Reject(R.DIGEST_NOT_SIGNED, f"the signature does not cover {present[0]}")
-    verified = 0
-    for name in signed:
-        value = ", ".join(req.header_values(name))
-        check = (verify_digest_header if name == "digest" else verify_content_digest)(
-            value, req.body
-        )
-        if check.status is DigestStatus.MALFORMED:
-            raise _Reject(R.MALFORMED, check.detail)
-        if check.status is DigestStatus.MISMATCH:
-            raise _Reject(R.DIGEST_MISMATCH, check.detail)
-        verified += check.ok
-    if needed and not verified:
-        raise _Reject(R.DIGEST_MISSING, "no SHA-256 or SHA-512 body digest to check")
 
 
 async def _check_key(
@@ -138,7 +77,7 @@ async def _check_key(
     """Resolve, verify, and on failure refresh the key exactly once and verify again."""
     info = await resolve_key(key_id, refresh=False)
     if info is None:
-        raise _Reject(R.KEY_FETCH_FAILED, "the signing key could not be fetched")
+        raise Rejection(R.KEY_FETCH_FAILED, "the signing key could not be fetched")
 
     def attempt(candidate: PublicKeyInfo) -> bool | None:  # None: unusable key material
         try:
@@ -153,11 +92,11 @@ async def _check_key(
         if fresh is not None and fresh != info:
             info, outcome = fresh, attempt(fresh)
     if outcome is None:
-        raise _Reject(R.KEY_FETCH_FAILED, "the published key cannot be loaded", info.owner)
+        raise Rejection(R.KEY_FETCH_FAILED, "the published key cannot be loaded", info.owner)
     if not outcome:
-        raise _Reject(R.BAD_SIGNATURE, "the signature does not verify", info.owner)
+        raise Rejection(R.BAD_SIGNATURE, "the signature does not verify", info.owner)
     if expected_actor is not None and info.owner != expected_actor:
-        raise _Reject(
+        raise Rejection(
             R.OWNER_MISMATCH, "the signing key does not belong to the expected actor", info.owner
         )
     return info
@@ -176,40 +115,40 @@ async def _verify_cavage(
     try:
         sig = parse_signature_header(value)
     except CavageParseError as exc:
-        raise _Reject(R.MALFORMED, str(exc)) from None
+        raise Rejection(R.MALFORMED, str(exc)) from None
     covered = sig.headers
     if sig.effective_algorithm not in SUPPORTED_ALGORITHMS:
-        raise _Reject(R.UNKNOWN_ALGORITHM, "only rsa-sha256 and hs2019 are supported")
+        raise Rejection(R.UNKNOWN_ALGORITHM, "only rsa-sha256 and hs2019 are supported")
     if (CREATED in covered or EXPIRES in covered) and sig.effective_algorithm != HS2019:
         # Mastodon: "Invalid pseudo-header (created) for rsa-sha256"; draft-12 2.3 agrees.
-        raise _Reject(R.MALFORMED, "(created)/(expires) are only valid with hs2019")
+        raise Rejection(R.MALFORMED, "(created)/(expires) are only valid with hs2019")
     created: datetime | None = None
     if CREATED in covered:
         if sig.created is None:
-            raise _Reject(R.MISSING_HEADER, "(created) is covered but created is missing")
-        created = _from_unix(sig.created)
+            raise Rejection(R.MISSING_HEADER, "(created) is covered but created is missing")
+        created = from_unix(sig.created)
     if "date" in covered:
         date = req.header("date")
         if date is None:
-            raise _Reject(R.MISSING_HEADER, "date is covered but the Date header is missing")
+            raise Rejection(R.MISSING_HEADER, "date is covered but the Date header is missing")
         try:
             dated = parse_http_date(date)
         except ValueError:
-            raise _Reject(R.MALFORMED, "invalid Date header") from None
-        _check_window(dated, None, now, max_age, max_future)
-    _check_window(created, _from_unix(sig.expires), now, max_age, max_future)
+            raise Rejection(R.MALFORMED, "invalid Date header") from None
+        check_window(dated, None, now, max_age, max_future)
+    check_window(created, from_unix(sig.expires), now, max_age, max_future)
     for required in (REQUEST_TARGET, "host"):
         if required not in covered:
-            raise _Reject(R.INSUFFICIENT_COVERAGE, f"the signature must cover {required}")
+            raise Rejection(R.INSUFFICIENT_COVERAGE, f"the signature must cover {required}")
     if "date" not in covered and CREATED not in covered:
-        raise _Reject(R.INSUFFICIENT_COVERAGE, "the signature must cover date or (created)")
+        raise Rejection(R.INSUFFICIENT_COVERAGE, "the signature must cover date or (created)")
     try:
         build_signing_string(req, sig)
     except MissingHeaderError as exc:
-        raise _Reject(R.MISSING_HEADER, str(exc)) from None
+        raise Rejection(R.MISSING_HEADER, str(exc)) from None
     except CavageParseError as exc:
-        raise _Reject(R.MALFORMED, str(exc)) from None
-    _check_digest(req, lambda h: h in covered, needed)
+        raise Rejection(R.MALFORMED, str(exc)) from None
+    check_digest(req, lambda h: h in covered, needed)
     return await _check_key(
         sig.key_id,
         resolve_key,
@@ -229,12 +168,12 @@ def _select(req: SignedRequest, label: str | None) -> MessageSignature:
     try:
         signatures = signatures_in(req)
     except Rfc9421Error as exc:
-        raise _Reject(R.MALFORMED, str(exc)) from None
+        raise Rejection(R.MALFORMED, str(exc)) from None
     # RFC 9421 allows several signatures (4.3); without a label we check the first one.
     for sig in signatures:
         if label is None or sig.label == label:
             return sig
-    raise _Reject(R.MALFORMED, "Signature-Input has no matching Signature")
+    raise Rejection(R.MALFORMED, "Signature-Input has no matching Signature")
 
 
 async def _verify_rfc9421(
@@ -250,21 +189,21 @@ async def _verify_rfc9421(
     sig = _select(req, label)
     key_id = sig.key_id
     if not key_id:
-        raise _Reject(R.MALFORMED, "keyid is required")
+        raise Rejection(R.MALFORMED, "keyid is required")
     if sig.created is None:  # Mastodon: "requires the (created) parameter to be signed"
-        raise _Reject(R.MALFORMED, "created is required")
+        raise Rejection(R.MALFORMED, "created is required")
     if sig.alg is not None and sig.alg not in algorithms.PUBLIC_KEY_ALGORITHMS:
-        raise _Reject(R.UNKNOWN_ALGORITHM, "unsupported signature algorithm")
-    _check_window(_from_unix(sig.created), _from_unix(sig.expires), now, max_age, max_future)
+        raise Rejection(R.UNKNOWN_ALGORITHM, "unsupported signature algorithm")
+    check_window(from_unix(sig.created), from_unix(sig.expires), now, max_age, max_future)
     if not sig.covers("@method") or not _covers_target(sig):
-        raise _Reject(R.INSUFFICIENT_COVERAGE, "the signature must cover @method and @target-uri")
+        raise Rejection(R.INSUFFICIENT_COVERAGE, "the signature must cover @method and @target-uri")
     try:
         signature_base(sig.inner, req)
     except MissingComponentError as exc:
-        raise _Reject(R.MISSING_HEADER, str(exc)) from None
+        raise Rejection(R.MISSING_HEADER, str(exc)) from None
     except Rfc9421Error as exc:
-        raise _Reject(R.MALFORMED, str(exc)) from None
-    _check_digest(req, sig.covers, needed)
+        raise Rejection(R.MALFORMED, str(exc)) from None
+    check_digest(req, sig.covers, needed)
     return await _check_key(
         key_id,
         resolve_key,
@@ -314,7 +253,7 @@ async def verify_request(
         )
     try:
         info = await run
-    except _Reject as rej:
+    except Rejection as rej:
         return VerifyResult.failure(
             rej.reason, rej.detail, key_id=key_id, key_owner=rej.owner, scheme=scheme
         )
@@ -332,5 +271,5 @@ def _cavage_key_id(value: str) -> str | None:
 def _rfc9421_key_id(req: SignedRequest, label: str | None) -> str | None:
     try:
         return _select(req, label).key_id
-    except _Reject:
+    except Rejection:
         return None

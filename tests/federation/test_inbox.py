@@ -10,6 +10,7 @@ import json
 from base64 import b64encode
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -22,7 +23,7 @@ from federation.local import create_actor
 from federation.signatures.digest import digest_header
 from federation.signatures.keys import generate_rsa_keypair
 from storage import domain_blocks
-from tests.conftest import LiveServer
+from tests.conftest import LiveServer, start_live_server
 from tests.peer import Peer, PeerActor
 
 
@@ -256,3 +257,18 @@ async def test_unknown_inbox_and_wrong_content_type(
     headers = {**peer.sign(alice, f"{group_url}/inbox", raw), "Content-Type": "text/plain"}
     status, answer = await peer.post(f"{group_url}/inbox", raw, headers=headers)
     await expect_refusal(live_server, status, answer, 415, "unsupported_media_type")
+
+
+async def test_key_fetch_that_resolves_to_a_private_address(
+    database_url: str, tmp_path: Path, peer: Peer
+) -> None:
+    # A production-like server: private and loopback addresses refused. The peer's key lives
+    # at localhost (127.0.0.1), so fetching it must be refused before any request is sent.
+    async with start_live_server(database_url, tmp_path / "prod", allow_private=False) as prod:
+        await create_actor(prod.pool, kind="Group", username="circle", name="Circle")
+        alice = peer.actors["alice"]
+        body = follow_doc(peer, alice, f"{prod.base_url}/groups/circle")
+        status, answer = await peer.post(f"{prod.base_url}/groups/circle/inbox", body, actor=alice)
+        await expect_refusal(prod, status, answer, 401, "key_fetch_failed")
+    assert "private_address" in answer["detail"]
+    assert peer.requests == []

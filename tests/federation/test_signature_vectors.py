@@ -48,6 +48,7 @@ from federation.signatures.cavage import (
     parse_signature_header,
     verify_signing_string,
 )
+from federation.signatures.checks import parse_http_date
 from federation.signatures.digest import content_digest_header
 from federation.signatures.keys import load_public_key
 from federation.signatures.ld import static_document_loader, verify_ld_signature
@@ -58,7 +59,7 @@ from federation.signatures.rfc9421 import (
     verify_message_signature,
 )
 from federation.signatures.types import FailureReason, PublicKeyInfo, SignedRequest
-from federation.signatures.verify import parse_http_date, verify_request
+from federation.signatures.verify import verify_request
 from tests.corpus import corpus_dir, corpus_files
 
 R = FailureReason

@@ -387,6 +387,25 @@ async def test_coverage_rules(keypair: tuple[str, str]) -> None:
     assert keys.calls == []
 
 
+async def test_failure_detail_never_echoes_markup(keypair: tuple[str, str]) -> None:
+    # ``detail`` goes into the 401 body; peer-chosen names are excerpted, never echoed raw.
+    req = SignedRequest(
+        "GET",
+        "/users/bob",
+        [
+            ("Host", "peer.example"),
+            ("Date", http_date(NOW)),
+            (
+                "Signature",
+                f'keyId="{KEY_ID}",headers="(request-target) host date <b>x</b>",signature="AAAA"',
+            ),
+        ],
+    )
+    result = await check(req, FakeKeys(keypair[1]))
+    assert result.reason is R.MISSING_HEADER
+    assert "<" not in result.detail and "?b?x?/b?" in result.detail
+
+
 async def test_owner_mismatch(keypair: tuple[str, str]) -> None:
     result = await check(
         signed("POST", INBOX, keypair[0], BODY),
