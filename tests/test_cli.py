@@ -125,3 +125,29 @@ def test_serve_stops_on_signals_and_keeps_its_data(server_dir: Path) -> None:
     wait_healthy(proc, port)
     assert asyncio.run(_read_marker(embedded_dsn(server_dir))) == "left behind"
     assert stop_server(proc, signal.SIGTERM, server_dir) < 10
+
+
+def test_group_create_and_list(database_url: str, tmp_path: Path) -> None:
+    env = clean_env(DATABASE_URL=database_url, PEERHAVEN_BASE_URL="https://support.example.org")
+    created = peerhaven(
+        "group", "create", "anxiety-circle", "--name", "Anxiety Circle", "--approval",
+        "--data-dir", str(tmp_path), env=env,
+    )  # fmt: skip
+    assert created.returncode == 0, created.stderr
+    assert created.stdout.strip() == "https://support.example.org/groups/anxiety-circle"
+    listed = peerhaven("group", "list", "--data-dir", str(tmp_path), env=env)
+    assert listed.stdout.split("\t")[:3] == [
+        "@anxiety-circle@support.example.org",
+        "https://support.example.org/groups/anxiety-circle",
+        "Anxiety Circle",
+    ]
+    assert "(approval)" in listed.stdout
+    again = peerhaven(
+        "group", "create", "anxiety-circle", "--name", "Again", "--data-dir", str(tmp_path),
+        env=env,
+    )  # fmt: skip
+    assert_one_error_line(again, "already taken")
+    bad = peerhaven(
+        "group", "create", "Bad Slug!", "--name", "x", "--data-dir", str(tmp_path), env=env
+    )
+    assert_one_error_line(bad, "not a valid name")
