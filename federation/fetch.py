@@ -16,7 +16,10 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Mapping
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -72,6 +75,8 @@ class FetchError(Exception):
     message: str
     url: str = ""
     status: int | None = None
+    # Seconds the peer asked us to wait (Retry-After on a 429/503), when it said so.
+    retry_after: float | None = None
 
     def __post_init__(self) -> None:
         super().__init__(self.reason, self.message)
@@ -144,9 +149,12 @@ class Fetcher:
         *,
         resolver: AbstractResolver | None = None,
         is_allowed_address: AddressPredicate | None = None,
+        sign_executor: Executor | None = None,
     ) -> None:
         self.policy = settings
         self._signer = signer
+        # RSA signing releases the GIL: in a thread pool, every core signs (delivery fan-out).
+        self._sign_executor = sign_executor
         if is_allowed_address is not None:
             self._is_allowed: AddressPredicate = is_allowed_address
         elif settings.allow_private_addresses:
@@ -244,7 +252,7 @@ class Fetcher:
             )
         return parsed.with_fragment(None)
 
-    def _headers(
+    async def _headers(
         self,
         method: str,
         url: URL,
@@ -263,7 +271,13 @@ class Fetcher:
             base["Content-Type"] = content_type
         headers = CIMultiDict(base)
         if signer is not None:
-            for name, value in signer.sign(method, str(url), dict(base), body).items():
+            if self._sign_executor is not None:
+                signed = await asyncio.get_running_loop().run_in_executor(
+                    self._sign_executor, signer.sign, method, str(url), dict(base), body
+                )
+            else:
+                signed = signer.sign(method, str(url), dict(base), body)
+            for name, value in signed.items():
                 headers[name] = value  # case-insensitive replace, never duplicate
         return headers
 
@@ -301,7 +315,7 @@ class Fetcher:
         session = self._get_session()
         redirects = 0
         while True:
-            headers = self._headers(method, current, body, content_type, signer)
+            headers = await self._headers(method, current, body, content_type, signer)
             try:
                 async with session.request(
                     method, current, headers=headers, data=body, allow_redirects=False
@@ -377,7 +391,11 @@ class Fetcher:
     ) -> FetchResult:
         if not 200 <= resp.status < 300:
             raise FetchError(
-                FetchErrorReason.HTTP_STATUS, "unexpected HTTP status", str(url), resp.status
+                FetchErrorReason.HTTP_STATUS,
+                "unexpected HTTP status",
+                str(url),
+                resp.status,
+                parse_retry_after(resp.headers.get("Retry-After")),
             )
         content_type = resp.content_type.lower()
         if expect_activity_json and content_type not in AP_CONTENT_TYPES:
@@ -419,6 +437,22 @@ class Fetcher:
                 )
             chunks.append(chunk)
         return b"".join(chunks)
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds from a Retry-After header: delta-seconds or an HTTP date (RFC 9110 10.2.3)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 def _loggable(url: URL) -> str:

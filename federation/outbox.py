@@ -4,14 +4,16 @@ commit together)."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
 import asyncpg
 
 from federation.context import FederationContext
+from federation.delivery.recipients import follower_inboxes, group_by_host
 from federation.documents import AS_CONTEXT
-from storage import deliveries
+from storage import outbound
 from storage.actors import LocalActor
 
 
@@ -39,13 +41,22 @@ async def send(
     sender: LocalActor,
     activity: dict[str, Any],
     inboxes: list[str],
-) -> int:
-    queued = await deliveries.enqueue(
+    *,
+    to_followers: bool = False,
+) -> int | None:
+    """Store ``activity`` once for delivery to ``inboxes`` (and, with ``to_followers``, to
+    every follower of ``sender``); returns its sequence number, ``None`` if nobody receives
+    it or it was stored before. Runs in the caller's transaction when ``db`` is one."""
+    sender_uri = actor_id(ctx, sender)
+    targets = list(inboxes)
+    if to_followers:
+        targets += await follower_inboxes(db, sender_uri)
+    seq = await outbound.enqueue(
         db,
         activity_id=activity["id"],
-        sender_uri=actor_id(ctx, sender),
-        payload=activity,
-        inboxes=inboxes,
+        sender_uri=sender_uri,
+        body=json.dumps(activity, ensure_ascii=False, separators=(",", ":")),
+        recipients=group_by_host(targets),
     )
     ctx.delivery_wakeup.set()
-    return queued
+    return seq

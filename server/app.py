@@ -10,7 +10,7 @@ from starlette.applications import Starlette
 from starlette.routing import Route
 
 from federation.context import FederationContext, utcnow
-from federation.delivery import DeliveryWorker
+from federation.delivery.engine import DeliveryEngine, signing_pool
 from federation.fetch import Fetcher, FetchPolicy
 from federation.inbox.pipeline import InboxPipeline
 from federation.inbox.worker import InboxWorker
@@ -84,10 +84,12 @@ def create_app(
             app.state.federation = ctx
             app.state.inbox_pipeline = InboxPipeline(ctx)
             app.state.inbox_worker = InboxWorker(ctx)
-            app.state.delivery_worker = DeliveryWorker(ctx)
+            app.state.delivery_engine = DeliveryEngine(ctx)
             if run_workers:
                 loops.start("inbox", app.state.inbox_worker.run_once, ctx.inbox_wakeup)
-                loops.start("delivery", app.state.delivery_worker.run_once, ctx.delivery_wakeup)
+                loops.start_task(
+                    "delivery", app.state.delivery_engine.run_forever(ctx.delivery_wakeup)
+                )
             yield
         finally:
             await loops.stop()
@@ -110,7 +112,7 @@ async def build_federation(settings: Settings, db: Database, urls: LocalUrls) ->
     return FederationContext(
         pool=db.pool,
         urls=urls,
-        fetcher=Fetcher(fetch_policy(settings), signer),
+        fetcher=Fetcher(fetch_policy(settings), signer, sign_executor=signing_pool()),
         moderation=DomainBlocklist(db.pool),
         clock=utcnow,
     )

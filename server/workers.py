@@ -10,7 +10,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +25,10 @@ class WorkerLoops:
         idle: float = 1.0,
     ) -> None:  # fmt: skip
         self._tasks.append(asyncio.create_task(_loop(name, run_once, wakeup, idle), name=name))
+
+    def start_task(self, name: str, coroutine: Coroutine[Any, Any, None]) -> None:
+        """A worker with its own loop (the delivery engine)."""
+        self._tasks.append(asyncio.create_task(coroutine, name=name))
 
     async def stop(self) -> None:
         for task in self._tasks:

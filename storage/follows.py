@@ -131,3 +131,37 @@ async def accepted_followers(db: Executor, followee_uri: str) -> list[str]:
         followee_uri,
     )
     return [r["follower_uri"] for r in rows]
+
+
+async def follower_delivery_inboxes(db: Executor, followee_uri: str) -> list[str]:
+    """Distinct inboxes that reach every accepted follower: the shared inbox where there is
+    one, else the personal inbox."""
+    rows = await db.fetch(
+        """
+        SELECT DISTINCT COALESCE(a.shared_inbox, a.inbox) AS inbox
+        FROM follows f JOIN remote_actors a ON a.uri = f.follower_uri
+        WHERE f.followee_uri = $1 AND f.state = 'accepted' AND a.deleted_at IS NULL
+        """,
+        followee_uri,
+    )
+    return [r["inbox"] for r in rows]
+
+
+async def remove_followers_at_inbox(db: Executor, inbox: str) -> int:
+    """A personal inbox answered 410 Gone: its actor no longer follows anyone here."""
+    status = await db.execute(
+        "DELETE FROM follows WHERE follower_uri IN "
+        "(SELECT uri FROM remote_actors WHERE inbox = $1)",
+        inbox,
+    )
+    return int(status.split()[-1])
+
+
+async def is_personal_inbox(db: Executor, inbox: str) -> bool:
+    return bool(
+        await db.fetchval(
+            "SELECT EXISTS (SELECT 1 FROM remote_actors WHERE inbox = $1) "
+            "AND NOT EXISTS (SELECT 1 FROM remote_actors WHERE shared_inbox = $1)",
+            inbox,
+        )
+    )

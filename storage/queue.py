@@ -1,4 +1,4 @@
-"""Durable PostgreSQL job queues: claim with a lease, finish, or retry with backoff.
+"""The durable inbox queue: claim with a lease, finish, or retry with backoff.
 
 A job is claimed with ``FOR UPDATE SKIP LOCKED`` (so several workers, in one process or many,
 never take the same row) and leased for ``lease`` seconds; it is marked finished only after
@@ -17,8 +17,8 @@ from typing import Any, Literal
 import asyncpg
 
 # Table names are constants of this module, never user input: safe to format into SQL.
-QueueTable = Literal["inbox_activities", "outgoing_deliveries"]
-_DONE_STATE = {"inbox_activities": "done", "outgoing_deliveries": "delivered"}
+QueueTable = Literal["inbox_activities"]
+_DONE_STATE = {"inbox_activities": "done"}
 
 
 @dataclass(frozen=True)
@@ -68,18 +68,11 @@ async def finish(
 ) -> None:
     """Mark a handled job done (or ``dropped``/``failed`` with the reason in ``result``)."""
     final = state or _DONE_STATE[table]
-    if table == "inbox_activities":
-        await db.execute(
-            "UPDATE inbox_activities SET state = $2, result = $3, locked_until = NULL, "
-            "processed_at = now() WHERE id = $1",
-            job_id, final, result,
-        )  # fmt: skip
-    else:
-        await db.execute(
-            "UPDATE outgoing_deliveries SET state = $2, last_error = $3, locked_until = NULL, "
-            "delivered_at = CASE WHEN $2 = 'delivered' THEN now() END WHERE id = $1",
-            job_id, final, result,
-        )  # fmt: skip
+    await db.execute(
+        f"UPDATE {table} SET state = $2, result = $3, locked_until = NULL, "
+        "processed_at = now() WHERE id = $1",
+        job_id, final, result,
+    )  # fmt: skip
 
 
 async def retry_later(
@@ -90,10 +83,9 @@ async def retry_later(
     delay: timedelta,
     error: str,
 ) -> None:
-    column = "result" if table == "inbox_activities" else "last_error"
     await db.execute(
         f"UPDATE {table} SET available_at = now() + $2::interval, locked_until = NULL, "
-        f"{column} = $3 WHERE id = $1",
+        "result = $3 WHERE id = $1",
         job_id, delay, error,
     )  # fmt: skip
 

@@ -133,7 +133,7 @@ class LiveServer:
         """Step the inbox and delivery workers until both find nothing to do."""
         for _ in range(rounds):
             done = await self.app.state.inbox_worker.run_once()
-            done += await self.app.state.delivery_worker.run_once()
+            done += await self.app.state.delivery_engine.run_once()
             if done == 0:
                 return
         raise AssertionError(f"workers still busy after {rounds} rounds")

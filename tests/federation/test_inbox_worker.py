@@ -62,7 +62,7 @@ async def test_job_of_a_crashed_worker_is_handled_once(
         == "done"
     )
     assert await live_server.pool.fetchval("SELECT count(*) FROM follows") == 1
-    assert await live_server.pool.fetchval("SELECT count(*) FROM outgoing_deliveries") == 1
+    assert await live_server.pool.fetchval("SELECT count(*) FROM outbound_activities") == 1
     assert len(peer.received) == 1
     # Stepping again finds nothing: the effect is not applied twice.
     await live_server.run_workers()
@@ -74,7 +74,8 @@ async def test_a_failed_delivery_is_retried_not_lost(
 ) -> None:
     await peer.close()  # the follower's server goes down before our Accept is sent
     await live_server.run_workers()
-    row = await live_server.pool.fetchrow("SELECT * FROM outgoing_deliveries")
-    assert row["state"] == "queued" and row["attempts"] == 1
+    row = await live_server.pool.fetchrow("SELECT * FROM delivery_hosts")
+    assert row["last_seq"] > row["cursor_seq"]  # still owed
+    assert (row["failures"], row["delivered"]) == (1, 0)
     assert "connect_failed" in row["last_error"]
-    assert row["available_at"] > row["created_at"] + timedelta(seconds=50)
+    assert row["next_attempt_at"] > row["failing_since"] + timedelta(seconds=40)

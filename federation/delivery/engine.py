@@ -1,0 +1,176 @@
+"""The delivery engine: lease hosts, run a sender per host, save cursors in batches.
+
+``run_once()`` (tests) leases the ready hosts, sends each one's backlog and returns. In a
+server process ``run_forever()`` keeps up to ``max_hosts`` senders busy, leasing more hosts as
+senders finish, and a flusher saves every moved cursor every few milliseconds in one
+statement. Several processes share the work: a host is leased by one owner at a time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from federation.context import FederationContext
+from federation.delivery.host import HostSender
+from federation.delivery.settings import DeliverySettings
+from federation.local import signer_for
+from federation.signatures.cavage import CavageSigner
+from storage import actors, outbound
+from storage.outbound import HostState
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class DeliveryMetrics:
+    sent: int = 0
+    failed: int = 0
+    retried: int = 0
+    unreachable: int = 0
+
+
+class DeliveryEngine:
+    def __init__(
+        self,
+        ctx: FederationContext,
+        settings: DeliverySettings | None = None,
+        *,
+        owner: str | None = None,
+    ) -> None:
+        self.ctx = ctx
+        self.pool = ctx.pool
+        self.fetcher = ctx.fetcher
+        self.settings = settings or DeliverySettings()
+        self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.global_slots = asyncio.Semaphore(self.settings.global_inflight)
+        self.metrics = DeliveryMetrics()
+        self._signers: dict[str, CavageSigner] = {}
+        self._dirty: dict[str, HostSender] = {}
+        self._active: dict[str, asyncio.Task[None]] = {}
+        # One save at a time: two saves of one host racing on two connections could move
+        # its cursor backwards.
+        self._save_lock = asyncio.Lock()
+
+    # -- signing --------------------------------------------------------------
+
+    async def signer_for(self, sender_uri: str) -> CavageSigner:
+        signer = self._signers.get(sender_uri)
+        if signer is None:
+            parsed = self.ctx.urls.parse_actor(sender_uri)
+            actor = await actors.local_actor_by_username(self.pool, parsed[1]) if parsed else None
+            if actor is None:
+                raise LookupError(f"no local sender {sender_uri}")
+            signer = signer_for(actor, self.ctx.urls, self.ctx.clock)
+            self._signers[sender_uri] = signer
+        return signer
+
+    # -- running ------------------------------------------------------------
+
+    async def run_once(self) -> int:
+        """Send every ready host's backlog once; return the number of requests sent."""
+        hosts = await outbound.lease_hosts(
+            self.pool, self.owner, limit=self.settings.max_hosts, lease=self.settings.lease
+        )
+        sent = await asyncio.gather(*(self._deliver_host(state) for state in hosts))
+        return sum(sent)
+
+    async def run_forever(self, wakeup: asyncio.Event, idle: float = 1.0) -> None:
+        flusher = asyncio.create_task(self._flush_loop())
+        try:
+            while True:
+                wakeup.clear()
+                free = self.settings.max_hosts - len(self._active)
+                leased: list[HostState] = []
+                if free > 0:
+                    try:
+                        leased = await outbound.lease_hosts(
+                            self.pool, self.owner, limit=free, lease=self.settings.lease
+                        )
+                    except Exception:  # database outage: try again shortly
+                        log.exception("leasing delivery hosts failed")
+                for state in leased:
+                    self._active[state.host] = asyncio.create_task(self._run_host(state))
+                if not leased:
+                    waiters = [asyncio.create_task(wakeup.wait()), *self._active.values()]
+                    await asyncio.wait(waiters, timeout=idle, return_when=asyncio.FIRST_COMPLETED)
+                    waiters[0].cancel()
+        finally:
+            flusher.cancel()
+            for task in self._active.values():
+                task.cancel()
+            await asyncio.gather(flusher, *self._active.values(), return_exceptions=True)
+
+    async def _run_host(self, state: HostState) -> None:
+        try:
+            await self._deliver_host(state)
+        except Exception:
+            log.exception("delivery to %s failed", state.host)
+        finally:
+            self._active.pop(state.host, None)
+
+    async def _deliver_host(self, state: HostState) -> int:
+        sender = HostSender(self, state)
+        try:
+            sent = await sender.run()
+        finally:
+            # Save what was answered before giving the host up (fenced by our lease).
+            async with self._save_lock:
+                self._dirty.pop(state.host, None)
+                await outbound.save_progress(self.pool, self.owner, [sender.progress()])
+        if sender.failure is None:
+            await outbound.release(self.pool, self.owner, state.host)
+            return sent
+        self.metrics.retried += 1
+        unreachable = await outbound.record_failure(
+            self.pool,
+            self.owner,
+            state.host,
+            error=sender.failure,
+            retry_in=self.settings.retry_delay(state.failures + 1, sender.retry_after),
+            unreachable_after=self.settings.unreachable_after,
+            recheck=self.settings.unreachable_recheck,
+        )
+        if unreachable:
+            self.metrics.unreachable += 1
+            log.warning("delivery host %s is unreachable; its backlog was dropped", state.host)
+        return sent
+
+    # -- cursors ------------------------------------------------------------
+
+    def mark_dirty(self, sender: HostSender) -> None:
+        self._dirty[sender.host] = sender
+
+    async def flush(self) -> None:
+        async with self._save_lock:
+            dirty, self._dirty = self._dirty, {}
+            if dirty:
+                await outbound.save_progress(
+                    self.pool, self.owner, [s.progress() for s in dirty.values()]
+                )
+
+    async def _flush_loop(self) -> None:
+        renew_every = max(1.0, self.settings.lease.total_seconds() / 3)
+        loop = asyncio.get_running_loop()
+        next_renewal = loop.time() + renew_every
+        while True:
+            await asyncio.sleep(self.settings.flush_interval)
+            try:
+                await self.flush()
+                if loop.time() >= next_renewal:
+                    await outbound.renew_leases(
+                        self.pool, self.owner, list(self._active), self.settings.lease
+                    )
+                    next_renewal = loop.time() + renew_every
+            except Exception:
+                log.exception("saving delivery cursors failed")
+
+
+def signing_pool() -> ThreadPoolExecutor:
+    """Threads for RSA signing: cryptography releases the GIL, so each core signs."""
+    return ThreadPoolExecutor(max_workers=os.cpu_count() or 2, thread_name_prefix="sign")

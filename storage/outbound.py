@@ -1,0 +1,244 @@
+"""Queries for the delivery engine: outgoing activities stored once, and per-host cursors.
+
+A host is leased by one worker at a time (``FOR UPDATE SKIP LOCKED``, then a lease with an
+owner); every later write about the host is fenced by that owner, so a worker whose lease
+ran out cannot move a cursor another worker now owns.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import asyncpg
+
+Executor = asyncpg.Connection | asyncpg.Pool
+
+
+@dataclass(frozen=True)
+class HostState:
+    host: str
+    cursor_seq: int
+    cursor_done: int
+    done_ahead: tuple[str, ...]
+    last_seq: int
+    failures: int
+    failing_since: datetime | None
+    unreachable_since: datetime | None
+
+
+@dataclass(frozen=True)
+class PendingActivity:
+    seq: int
+    sender_uri: str
+    body: str
+    inboxes: tuple[str, ...]
+
+
+async def enqueue(
+    db: Executor,
+    *,
+    activity_id: str,
+    sender_uri: str,
+    body: str,
+    recipients: dict[str, list[str]],
+) -> int | None:
+    """Store an activity and wake its hosts; ``None`` if that activity id was stored before.
+    Call inside the transaction of the state change that caused it."""
+    if not recipients:
+        return None
+    seq = await db.fetchval(
+        "INSERT INTO outbound_activities (activity_id, sender_uri, body, recipients) "
+        "VALUES ($1, $2, $3, $4::jsonb) ON CONFLICT (activity_id) DO NOTHING RETURNING seq",
+        activity_id, sender_uri, body, json.dumps(recipients),
+    )  # fmt: skip
+    if seq is None:
+        return None
+    await db.execute(
+        """
+        INSERT INTO delivery_hosts (host, last_seq) SELECT h, $2 FROM unnest($1::text[]) AS h
+        ON CONFLICT (host) DO UPDATE SET last_seq = GREATEST(delivery_hosts.last_seq, $2)
+        """,
+        sorted(recipients),
+        seq,
+    )
+    return int(seq)
+
+
+async def lease_hosts(
+    pool: asyncpg.Pool, owner: str, *, limit: int, lease: timedelta
+) -> list[HostState]:
+    rows = await pool.fetch(
+        """
+        UPDATE delivery_hosts SET lease_owner = $1, leased_until = now() + $3::interval
+        WHERE host IN (
+            SELECT host FROM delivery_hosts
+            WHERE last_seq > cursor_seq AND next_attempt_at <= now()
+              AND (leased_until IS NULL OR leased_until < now())
+            ORDER BY next_attempt_at
+            FOR UPDATE SKIP LOCKED
+            LIMIT $2
+        )
+        RETURNING host, cursor_seq, cursor_done, done_ahead, last_seq, failures,
+                  failing_since, unreachable_since
+        """,
+        owner,
+        limit,
+        lease,
+    )
+    return [HostState(**{**dict(r), "done_ahead": tuple(r["done_ahead"])}) for r in rows]
+
+
+async def pending_for_host(
+    db: Executor, host: str, after_seq: int, limit: int
+) -> list[PendingActivity]:
+    rows = await db.fetch(
+        """
+        SELECT seq, sender_uri, body, recipients -> $1 AS inboxes FROM outbound_activities
+        WHERE seq > $2 AND recipients ? $1 ORDER BY seq LIMIT $3
+        """,
+        host,
+        after_seq,
+        limit,
+    )
+    return [
+        PendingActivity(r["seq"], r["sender_uri"], r["body"], tuple(json.loads(r["inboxes"])))
+        for r in rows
+    ]
+
+
+@dataclass(frozen=True)
+class Progress:
+    """What one flush records for one leased host."""
+
+    host: str
+    cursor_seq: int
+    cursor_done: int
+    done_ahead: list[str]
+    delivered: int
+    failed: int
+
+
+async def save_progress(pool: asyncpg.Pool, owner: str, items: list[Progress]) -> None:
+    """Move the cursors of several hosts in one statement (fenced by the lease owner)."""
+    if not items:
+        return
+    await pool.execute(
+        """
+        UPDATE delivery_hosts AS h SET
+            cursor_seq = p.cursor_seq, cursor_done = p.cursor_done,
+            done_ahead = string_to_array(p.done_ahead, ',', ''),
+            delivered = h.delivered + p.delivered, failed = h.failed + p.failed,
+            last_success_at = CASE WHEN p.delivered > 0 THEN now() ELSE h.last_success_at END,
+            failures = CASE WHEN p.delivered > 0 THEN 0 ELSE h.failures END,
+            failing_since = CASE WHEN p.delivered > 0 THEN NULL ELSE h.failing_since END,
+            unreachable_since = CASE WHEN p.delivered > 0 THEN NULL ELSE h.unreachable_since END
+        FROM unnest($2::text[], $3::bigint[], $4::int[], $5::text[], $6::int[], $7::int[])
+            AS p(host, cursor_seq, cursor_done, done_ahead, delivered, failed)
+        WHERE h.host = p.host AND h.lease_owner = $1
+        """,
+        owner,
+        [i.host for i in items],
+        [i.cursor_seq for i in items],
+        [i.cursor_done for i in items],
+        [",".join(i.done_ahead) for i in items],
+        [i.delivered for i in items],
+        [i.failed for i in items],
+    )
+
+
+async def renew_leases(pool: asyncpg.Pool, owner: str, hosts: list[str], lease: timedelta) -> None:
+    if hosts:
+        await pool.execute(
+            "UPDATE delivery_hosts SET leased_until = now() + $3::interval "
+            "WHERE host = ANY($2::text[]) AND lease_owner = $1",
+            owner, hosts, lease,
+        )  # fmt: skip
+
+
+async def release(pool: asyncpg.Pool, owner: str, host: str) -> None:
+    await pool.execute(
+        "UPDATE delivery_hosts SET lease_owner = NULL, leased_until = NULL "
+        "WHERE host = $2 AND lease_owner = $1",
+        owner,
+        host,
+    )
+
+
+async def record_failure(
+    pool: asyncpg.Pool,
+    owner: str,
+    host: str,
+    *,
+    error: str,
+    retry_in: timedelta,
+    unreachable_after: timedelta,
+    recheck: timedelta,
+) -> bool:
+    """A retryable failure: back off. A host failing for longer than ``unreachable_after``
+    is marked unreachable, its backlog dropped and counted, and checked again after
+    ``recheck``. Returns whether the host is now unreachable."""
+    row = await pool.fetchrow(
+        """
+        UPDATE delivery_hosts SET
+            failures = failures + 1,
+            retries = retries + 1,
+            failing_since = COALESCE(failing_since, now()),
+            last_error = $3,
+            next_attempt_at = now() + $4::interval,
+            lease_owner = NULL, leased_until = NULL
+        WHERE host = $2 AND lease_owner = $1
+        RETURNING failing_since <= now() - $5::interval AS overdue
+        """,
+        owner, host, error[:500], retry_in, unreachable_after,
+    )  # fmt: skip
+    if row is None or not row["overdue"]:
+        return False
+    await pool.execute(
+        """
+        UPDATE delivery_hosts SET
+            unreachable_since = COALESCE(unreachable_since, now()),
+            dropped = dropped + (
+                SELECT count(*) FROM outbound_activities
+                WHERE seq > delivery_hosts.cursor_seq AND recipients ? delivery_hosts.host),
+            cursor_seq = last_seq, cursor_done = 0, done_ahead = '{}',
+            next_attempt_at = now() + $2::interval
+        WHERE host = $1
+        """,
+        host,
+        recheck,
+    )
+    return True
+
+
+@dataclass(frozen=True)
+class HostReport:
+    host: str
+    backlog: int
+    delivered: int
+    failed: int
+    retries: int
+    failures: int
+    dropped: int
+    unreachable: bool
+    next_attempt_at: datetime
+    last_error: str | None
+
+
+async def host_reports(db: Executor) -> list[HostReport]:
+    rows = await db.fetch(
+        """
+        SELECT host, delivered, failed, retries, failures, dropped,
+               unreachable_since IS NOT NULL AS unreachable, next_attempt_at, last_error,
+               (SELECT count(*) FROM outbound_activities o
+                 WHERE o.seq > h.cursor_seq AND o.recipients ? h.host) AS backlog
+        FROM delivery_hosts h ORDER BY backlog DESC, host
+        """
+    )
+    return [HostReport(**dict(r)) for r in rows]
+
+
+async def queue_depth(db: Executor) -> int:
+    """Hosts with something left to send."""
+    return int(await db.fetchval("SELECT count(*) FROM delivery_hosts WHERE last_seq > cursor_seq"))
