@@ -57,12 +57,13 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 def parse_head(head: bytes) -> tuple[bytes, dict[bytes, bytes]]:
     """Split a header block (without its blank line) into the first line and lower-cased
-    headers. Repeated headers keep the last value: none of the ones read here may repeat."""
+    headers; the last of a repeated header wins (none read here may repeat). A plain split
+    loop: measured faster than looking up only the wanted names with find()."""
     lines = head.split(b"\r\n")
     headers: dict[bytes, bytes] = {}
     for line in lines[1:]:
         name, _, value = line.partition(b":")
-        headers[name.strip().lower()] = value.strip()
+        headers[name.lower()] = value.strip()
     return lines[0], headers
 
 
@@ -116,6 +117,22 @@ def _response(status: int, retry_after: str | None = None) -> bytes:
     extra = f"Retry-After: {retry_after}\r\n" if retry_after is not None else ""
     phrase = HTTPStatus(status).phrase
     return f"HTTP/1.1 {status} {phrase}\r\nContent-Length: 0\r\n{extra}\r\n".encode("latin-1")
+
+
+def peak_rss_kb() -> int:
+    """This process's peak resident set in KiB. VmHWM, not ``ru_maxrss``: Linux carries
+    ``ru_maxrss`` across fork and exec, so a child spawned by a big test process would report
+    its parent's peak."""
+    with contextlib.suppress(OSError), open("/proc/self/status", "rb") as f:
+        for line in f:
+            if line.startswith(b"VmHWM:"):
+                return int(line.split()[1])
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _activity_id(body: bytes) -> str | None:
@@ -358,7 +375,6 @@ class SinkFleet:
     def stats(self) -> dict[str, Any]:
         """Totals as JSON-ready values. RSS and CPU are the whole process's (the test's own
         when the fleet runs in-process). Timestamps are ``time.time()`` of receipt."""
-        usage = resource.getrusage(resource.RUSAGE_SELF)
         return {
             "hosts": len(self.hosts),
             "total": self.total,
@@ -371,8 +387,8 @@ class SinkFleet:
             "connections": self.connections,
             "first": self.first_at,
             "last": self.last_at,
-            "peak_rss_kb": usage.ru_maxrss,  # Linux reports kilobytes
-            "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 3),
+            "peak_rss_kb": peak_rss_kb(),
+            "cpu_seconds": round(cpu_seconds(), 3),
         }
 
     # -- internals ----------------------------------------------------------------------------
@@ -520,7 +536,8 @@ async def _control(fleet: SinkFleet, reader: asyncio.StreamReader, writer: async
             body = json.dumps(payload).encode()
             writer.write(
                 f"HTTP/1.1 {status} {HTTPStatus(status).phrase}\r\nContent-Type: application/json"
-                f"\r\nContent-Length: {len(body)}\r\n\r\n".encode() + body
+                f"\r\nContent-Length: {len(body)}\r\n\r\n".encode()
+                + body
             )
             await writer.drain()
             if headers.get(b"connection", b"").lower() == b"close":
@@ -533,9 +550,10 @@ async def _control(fleet: SinkFleet, reader: asyncio.StreamReader, writer: async
 
 async def serve(args: argparse.Namespace) -> None:
     nofile = raise_nofile_limit()
-    behaviour = {"delay": args.delay, "fail_first": args.fail_first, "fail_status": args.fail_status}
-    hosts = make_hosts(args.hosts, args.base_address, args.port, retry_after=args.retry_after,
-                       **behaviour)  # fmt: skip
+    hosts = make_hosts(
+        args.hosts, args.base_address, args.port, delay=args.delay, fail_first=args.fail_first,
+        fail_status=args.fail_status, retry_after=args.retry_after,
+    )  # fmt: skip
     fleet = SinkFleet(keep_records=False)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -558,7 +576,7 @@ async def serve(args: argparse.Namespace) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench.sink", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m bench.sink", description="Loopback inboxes.")
     parser.add_argument("--hosts", type=int, default=1000)
     parser.add_argument("--base-address", default="127.0.1.1")
     parser.add_argument("--port", type=int, default=9000, help="0: an ephemeral port per host")
@@ -600,6 +618,7 @@ class SinkProcess:
         self.control_port = 0
         self.host_keys: list[str] = []  # "address:port", in address order
         self.final_stats: dict[str, Any] | None = None
+        self._stderr: Any = None  # a temporary file: a pipe nobody reads could fill and block
 
     def urls(self, path: str = "/inbox") -> list[str]:
         return [f"http://{key}{path}" for key in self.host_keys]
@@ -616,7 +635,8 @@ class SinkProcess:
         if not line.startswith(b"{"):
             self._kill()
             self._stderr.seek(0)
-            raise RuntimeError(f"sink process did not start: {self._stderr.read().decode()[-2000:]}")
+            err = self._stderr.read().decode(errors="replace")[-2000:]
+            raise RuntimeError(f"sink process did not start: {err}")
         ready = json.loads(line)
         self.control_port, self.host_keys = ready["control_port"], ready["hosts"]
         return self
@@ -703,6 +723,9 @@ class SinkProcess:
                 proc.wait()
         if proc.stdout is not None:
             proc.stdout.close()
+        if self._stderr is not None:
+            self._stderr.close()
+            self._stderr = None
 
 
 if __name__ == "__main__":

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from starlette.applications import Starlette
 from starlette.routing import Route
 
 from federation.context import FederationContext, utcnow
 from federation.delivery.engine import DeliveryEngine, signing_pool
+from federation.delivery.settings import DeliverySettings
 from federation.fetch import Fetcher, FetchPolicy
 from federation.inbox.pipeline import InboxPipeline
 from federation.inbox.worker import InboxWorker
@@ -62,6 +64,15 @@ def fetch_policy(settings: Settings) -> FetchPolicy:
     )
 
 
+def delivery_settings(settings: Settings) -> DeliverySettings:
+    return DeliverySettings(
+        per_host_inflight=settings.delivery_per_host,
+        global_inflight=settings.delivery_global,
+        max_hosts=max(settings.delivery_global, 1),
+        unreachable_after=timedelta(days=settings.delivery_unreachable_days),
+    )
+
+
 def create_app(
     settings: Settings, database: Database | None = None, *, run_workers: bool = True
 ) -> Starlette:
@@ -84,7 +95,7 @@ def create_app(
             app.state.federation = ctx
             app.state.inbox_pipeline = InboxPipeline(ctx)
             app.state.inbox_worker = InboxWorker(ctx)
-            app.state.delivery_engine = DeliveryEngine(ctx)
+            app.state.delivery_engine = DeliveryEngine(ctx, delivery_settings(settings))
             if run_workers:
                 loops.start("inbox", app.state.inbox_worker.run_once, ctx.inbox_wakeup)
                 loops.start_task(
@@ -93,6 +104,8 @@ def create_app(
             yield
         finally:
             await loops.stop()
+            if hasattr(app.state, "inbox_pipeline"):
+                await app.state.inbox_pipeline.close()
             if ctx is not None:
                 await ctx.fetcher.close()
             if owns_database:

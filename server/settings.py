@@ -11,6 +11,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 
@@ -61,6 +62,24 @@ FIELDS: tuple[Field, ...] = (
         "PeerHaven",
         "Name of the instance, shown on its pages.",
     ),
+    Field(
+        "delivery_per_host",
+        "PEERHAVEN_DELIVERY_PER_HOST",
+        "4",
+        "Requests in flight to one destination host.",
+    ),
+    Field(
+        "delivery_global",
+        "PEERHAVEN_DELIVERY_GLOBAL",
+        "512",
+        "Requests in flight from one process, all hosts together.",
+    ),
+    Field(
+        "delivery_unreachable_days",
+        "PEERHAVEN_DELIVERY_UNREACHABLE_DAYS",
+        "7",
+        "Days a host may fail before it is marked unreachable and its backlog dropped.",
+    ),
 )
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -78,6 +97,9 @@ class Settings:
     allow_private_addresses: bool
     log_level: str
     instance_name: str
+    delivery_per_host: int = 4
+    delivery_global: int = 512
+    delivery_unreachable_days: float = 7.0
 
     @property
     def domain(self) -> str:
@@ -117,6 +139,13 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: object)
             ),
             log_level=str(raw["log_level"]).lower(),
             instance_name=str(raw["instance_name"]),
+            delivery_per_host=_parse_positive(
+                "PEERHAVEN_DELIVERY_PER_HOST", raw["delivery_per_host"]
+            ),
+            delivery_global=_parse_positive("PEERHAVEN_DELIVERY_GLOBAL", raw["delivery_global"]),
+            delivery_unreachable_days=_parse_positive(
+                "PEERHAVEN_DELIVERY_UNREACHABLE_DAYS", raw["delivery_unreachable_days"], float
+            ),
         )
     )
 
@@ -161,6 +190,16 @@ def _parse_port(value: object) -> int:
     if not 0 <= port <= 65535:
         raise ConfigError(f"port {port} is outside 0-65535")
     return port
+
+
+def _parse_positive(name: str, value: object, kind: type = int) -> Any:
+    try:
+        number = kind(str(value))
+    except ValueError:
+        raise ConfigError(f"{name} must be a positive number, not {value!r}") from None
+    if number <= 0:
+        raise ConfigError(f"{name} must be a positive number, not {value!r}")
+    return number
 
 
 def _parse_bool(name: str, value: object) -> bool:

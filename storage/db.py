@@ -50,7 +50,11 @@ class Database:
         if run_migrations:
             await migrate(self.dsn)
         self._pool = await asyncpg.create_pool(
-            self.dsn, min_size=1, max_size=self._pool_size, timeout=CONNECT_TIMEOUT
+            self.dsn,
+            min_size=1,
+            max_size=self._pool_size,
+            timeout=CONNECT_TIMEOUT,
+            reset=_keep_session,
         )
 
     async def close(self) -> None:
@@ -69,6 +73,15 @@ class Database:
                 return await self._pool.fetchval("SELECT 1") == 1
         except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
             return False
+
+
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """Pool release without asyncpg's reset round trip (``RESET ALL; UNLISTEN *; ...``).
+
+    Safe because nothing here leaves session state on a pooled connection: advisory locks are
+    taken on dedicated connections, and the one LISTEN removes its listener before release.
+    asyncpg still rolls back an open transaction and drops Python-side listeners itself."""
+    del conn
 
 
 async def check_reachable(dsn: str) -> None:

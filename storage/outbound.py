@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 import asyncpg
 
 Executor = asyncpg.Connection | asyncpg.Pool
+DELIVERY_CHANNEL = "peerhaven_delivery"
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,8 @@ async def enqueue(
         sorted(recipients),
         seq,
     )
+    # Wakes delivery engines in every process at commit (LISTEN in DeliveryEngine).
+    await db.execute("SELECT pg_notify($1, '')", DELIVERY_CHANNEL)
     return int(seq)
 
 
@@ -108,9 +111,36 @@ async def pending_for_host(
     ]
 
 
+async def pending_for_hosts(
+    db: Executor, cursors: dict[str, int], limit: int
+) -> tuple[dict[str, list[PendingActivity]], bool]:
+    """The next activities of many hosts in one query (a fan-out is one row for all its
+    hosts). Returns them per host, and whether that is everything (no row limit hit)."""
+    if not cursors:
+        return {}, True
+    rows = await db.fetch(
+        """
+        SELECT seq, sender_uri, body, recipients FROM outbound_activities
+        WHERE seq > $1 AND recipients ?| $2::text[] ORDER BY seq LIMIT $3
+        """,
+        min(cursors.values()),
+        list(cursors),
+        limit,
+    )
+    pending: dict[str, list[PendingActivity]] = {host: [] for host in cursors}
+    for row in rows:
+        recipients = json.loads(row["recipients"])
+        for host, inboxes in recipients.items():
+            if host in cursors and row["seq"] > cursors[host]:
+                pending[host].append(
+                    PendingActivity(row["seq"], row["sender_uri"], row["body"], tuple(inboxes))
+                )
+    return pending, len(rows) < limit
+
+
 @dataclass(frozen=True)
 class Progress:
-    """What one flush records for one leased host."""
+    """What one flush records for one leased host; ``release`` gives the lease up."""
 
     host: str
     cursor_seq: int
@@ -118,6 +148,7 @@ class Progress:
     done_ahead: list[str]
     delivered: int
     failed: int
+    release: bool = False
 
 
 async def save_progress(pool: asyncpg.Pool, owner: str, items: list[Progress]) -> None:
@@ -133,9 +164,12 @@ async def save_progress(pool: asyncpg.Pool, owner: str, items: list[Progress]) -
             last_success_at = CASE WHEN p.delivered > 0 THEN now() ELSE h.last_success_at END,
             failures = CASE WHEN p.delivered > 0 THEN 0 ELSE h.failures END,
             failing_since = CASE WHEN p.delivered > 0 THEN NULL ELSE h.failing_since END,
-            unreachable_since = CASE WHEN p.delivered > 0 THEN NULL ELSE h.unreachable_since END
-        FROM unnest($2::text[], $3::bigint[], $4::int[], $5::text[], $6::int[], $7::int[])
-            AS p(host, cursor_seq, cursor_done, done_ahead, delivered, failed)
+            unreachable_since = CASE WHEN p.delivered > 0 THEN NULL ELSE h.unreachable_since END,
+            lease_owner = CASE WHEN p.release THEN NULL ELSE h.lease_owner END,
+            leased_until = CASE WHEN p.release THEN NULL ELSE h.leased_until END
+        FROM unnest($2::text[], $3::bigint[], $4::int[], $5::text[], $6::int[], $7::int[],
+                    $8::bool[])
+            AS p(host, cursor_seq, cursor_done, done_ahead, delivered, failed, release)
         WHERE h.host = p.host AND h.lease_owner = $1
         """,
         owner,
@@ -145,6 +179,7 @@ async def save_progress(pool: asyncpg.Pool, owner: str, items: list[Progress]) -
         [",".join(i.done_ahead) for i in items],
         [i.delivered for i in items],
         [i.failed for i in items],
+        [i.release for i in items],
     )
 
 

@@ -22,7 +22,6 @@ from federation.delivery.settings import DeliverySettings
 from federation.local import signer_for
 from federation.signatures.cavage import CavageSigner
 from storage import actors, outbound
-from storage.outbound import HostState
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +50,9 @@ class DeliveryEngine:
         self.global_slots = asyncio.Semaphore(self.settings.global_inflight)
         self.metrics = DeliveryMetrics()
         self._signers: dict[str, CavageSigner] = {}
+        self._signer_lock = asyncio.Lock()
         self._dirty: dict[str, HostSender] = {}
+        self._finished: dict[str, outbound.Progress] = {}
         self._active: dict[str, asyncio.Task[None]] = {}
         # One save at a time: two saves of one host racing on two connections could move
         # its cursor backwards.
@@ -74,28 +75,33 @@ class DeliveryEngine:
 
     async def run_once(self) -> int:
         """Send every ready host's backlog once; return the number of requests sent."""
-        hosts = await outbound.lease_hosts(
-            self.pool, self.owner, limit=self.settings.max_hosts, lease=self.settings.lease
-        )
-        sent = await asyncio.gather(*(self._deliver_host(state) for state in hosts))
+        senders = await self._lease(self.settings.max_hosts)
+        sent = await asyncio.gather(*(self._deliver(sender) for sender in senders))
+        await self.flush()  # the final progress of every host, and its release
         return sum(sent)
 
     async def run_forever(self, wakeup: asyncio.Event, idle: float = 1.0) -> None:
         flusher = asyncio.create_task(self._flush_loop())
+        # Activities queued by another process (a CLI command, a second server) NOTIFY at
+        # commit; listen on one held connection so we wake at once instead of polling.
+        listener = await self.pool.acquire()
+
+        def notified(*_: object) -> None:
+            wakeup.set()
+
+        await listener.add_listener(outbound.DELIVERY_CHANNEL, notified)
         try:
             while True:
                 wakeup.clear()
+                leased: list[HostSender] = []
                 free = self.settings.max_hosts - len(self._active)
-                leased: list[HostState] = []
                 if free > 0:
                     try:
-                        leased = await outbound.lease_hosts(
-                            self.pool, self.owner, limit=free, lease=self.settings.lease
-                        )
+                        leased = await self._lease(free)
                     except Exception:  # database outage: try again shortly
                         log.exception("leasing delivery hosts failed")
-                for state in leased:
-                    self._active[state.host] = asyncio.create_task(self._run_host(state))
+                for sender in leased:
+                    self._active[sender.host] = asyncio.create_task(self._run_host(sender))
                 if not leased:
                     waiters = [asyncio.create_task(wakeup.wait()), *self._active.values()]
                     await asyncio.wait(waiters, timeout=idle, return_when=asyncio.FIRST_COMPLETED)
@@ -105,40 +111,59 @@ class DeliveryEngine:
             for task in self._active.values():
                 task.cancel()
             await asyncio.gather(flusher, *self._active.values(), return_exceptions=True)
+            await self.flush()
+            await listener.remove_listener(outbound.DELIVERY_CHANNEL, notified)
+            await self.pool.release(listener)
 
-    async def _run_host(self, state: HostState) -> None:
+    async def _lease(self, limit: int) -> list[HostSender]:
+        """Lease ready hosts and read their next activities in one query for all of them."""
+        states = await outbound.lease_hosts(
+            self.pool, self.owner, limit=limit, lease=self.settings.lease
+        )
+        if not states:
+            return []
+        pages, complete = await outbound.pending_for_hosts(
+            self.pool, {s.host: s.cursor_seq for s in states}, self.settings.page * 4
+        )
+        return [HostSender(self, s, first_page=pages[s.host], complete=complete) for s in states]
+
+    async def _run_host(self, sender: HostSender) -> None:
         try:
-            await self._deliver_host(state)
+            await self._deliver(sender)
         except Exception:
-            log.exception("delivery to %s failed", state.host)
+            log.exception("delivery to %s failed", sender.host)
         finally:
-            self._active.pop(state.host, None)
+            self._active.pop(sender.host, None)
 
-    async def _deliver_host(self, state: HostState) -> int:
-        sender = HostSender(self, state)
+    async def _deliver(self, sender: HostSender) -> int:
+        ran = False
         try:
             sent = await sender.run()
+            ran = True
         finally:
-            # Save what was answered before giving the host up (fenced by our lease).
-            async with self._save_lock:
-                self._dirty.pop(state.host, None)
-                await outbound.save_progress(self.pool, self.owner, [sender.progress()])
+            if not ran:  # cancelled or crashed: keep what was answered; the lease runs out
+                self._finished[sender.host] = sender.progress()
         if sender.failure is None:
-            await outbound.release(self.pool, self.owner, state.host)
+            # Saved and released by the next flush, in one statement with other hosts.
+            self._finished[sender.host] = sender.progress(release=True)
+            self._dirty.pop(sender.host, None)
             return sent
+        async with self._save_lock:
+            self._dirty.pop(sender.host, None)
+            await outbound.save_progress(self.pool, self.owner, [sender.progress()])
         self.metrics.retried += 1
         unreachable = await outbound.record_failure(
             self.pool,
             self.owner,
-            state.host,
+            sender.host,
             error=sender.failure,
-            retry_in=self.settings.retry_delay(state.failures + 1, sender.retry_after),
+            retry_in=self.settings.retry_delay(sender.state.failures + 1, sender.retry_after),
             unreachable_after=self.settings.unreachable_after,
             recheck=self.settings.unreachable_recheck,
         )
         if unreachable:
             self.metrics.unreachable += 1
-            log.warning("delivery host %s is unreachable; its backlog was dropped", state.host)
+            log.warning("delivery host %s is unreachable; its backlog was dropped", sender.host)
         return sent
 
     # -- cursors ------------------------------------------------------------
@@ -147,12 +172,14 @@ class DeliveryEngine:
         self._dirty[sender.host] = sender
 
     async def flush(self) -> None:
+        """Save every moved cursor, and finish the hosts that are done, in one statement."""
         async with self._save_lock:
             dirty, self._dirty = self._dirty, {}
-            if dirty:
-                await outbound.save_progress(
-                    self.pool, self.owner, [s.progress() for s in dirty.values()]
-                )
+            finished, self._finished = self._finished, {}
+            items = [s.progress() for h, s in dirty.items() if h not in finished]
+            items += finished.values()
+            if items:
+                await outbound.save_progress(self.pool, self.owner, items)
 
     async def _flush_loop(self) -> None:
         renew_every = max(1.0, self.settings.lease.total_seconds() / 3)

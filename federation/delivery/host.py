@@ -62,6 +62,8 @@ class HostSender:
     failure: str | None = None  # why the host stopped (a retryable failure)
     retry_after: float | None = None
     first_seq: int | None = None  # the activity the saved cursor_done refers to
+    first_page: list[PendingActivity] | None = None  # prefetched with other hosts
+    complete: bool = False  # the first page is all there is
 
     def __post_init__(self) -> None:
         self.cursor_seq, self.cursor_done = self.state.cursor_seq, self.state.cursor_done
@@ -78,9 +80,14 @@ class HostSender:
         in_flight: set[asyncio.Task[None]] = set()
         after = self.cursor_seq
         while self.failure is None:
-            page = await outbound.pending_for_host(
-                self.engine.pool, self.host, after, settings.page
-            )
+            if self.first_page is not None:
+                page, self.first_page = self.first_page, None
+            elif self.complete:
+                break
+            else:
+                page = await outbound.pending_for_host(
+                    self.engine.pool, self.host, after, settings.page
+                )
             if not page:
                 break
             if self.first_seq is None:
@@ -169,7 +176,7 @@ class HostSender:
             else:
                 self.cursor_done = index + 1
 
-    def progress(self) -> outbound.Progress:
+    def progress(self, *, release: bool = False) -> outbound.Progress:
         """The state to save now; the counters are handed over (reset) with it."""
         item = outbound.Progress(
             host=self.host,
@@ -178,6 +185,7 @@ class HostSender:
             done_ahead=[f"{s}:{i}" for s, i in sorted(self.done_ahead)],
             delivered=self.delivered,
             failed=self.failed,
+            release=release,
         )
         self.delivered = self.failed = 0
         return item

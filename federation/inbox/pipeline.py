@@ -21,7 +21,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+import asyncpg
+
 from federation.context import FederationContext
+from federation.inbox.batch import BatchWriter
 from federation.inbox.outcome import Accepted, Refused
 from federation.jsonld import bundled_loader
 from federation.parse import (
@@ -36,7 +39,7 @@ from federation.signatures.ld import LdSignatureError, ld_signature_creator, ver
 from federation.signatures.types import FailureReason, PublicKeyInfo, SignedRequest, VerifyResult
 from federation.signatures.verify import verify_request
 from federation.wire import Activity, APObject, host_of, same_host
-from storage import inbox
+from storage.inbox import InboxRow
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +62,10 @@ class InboxRequest:
 class InboxPipeline:
     def __init__(self, ctx: FederationContext) -> None:
         self.ctx = ctx
+        self.writer = BatchWriter(ctx.pool, on_commit=ctx.inbox_wakeup.set)
+
+    async def close(self) -> None:
+        await self.writer.close()
 
     async def receive(self, req: InboxRequest) -> Accepted:
         doc = decode(req.body)
@@ -149,8 +156,7 @@ class InboxPipeline:
         verified_by: str,
         key_id: str | None,
     ) -> Accepted:
-        new = await inbox.enqueue(
-            self.ctx.pool,
+        row = InboxRow(
             activity_id=activity.id,
             actor_uri=activity.actor,
             type=activity.type,
@@ -159,8 +165,11 @@ class InboxPipeline:
             verified_by=verified_by,
             signer_key_id=key_id,
         )
-        if new:
-            self.ctx.inbox_wakeup.set()
+        try:
+            new = await self.writer.write(row)
+        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
+            log.exception("storing an inbox activity failed")
+            raise Refused(503, "unavailable", "the activity could not be stored; retry") from None
         return Accepted(activity.id, new, verified_by)
 
 

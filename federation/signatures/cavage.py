@@ -321,6 +321,11 @@ class CavageSigner:
     def sign(
         self, method: str, url: str, headers: dict[str, str], body: bytes | None
     ) -> dict[str, str]:
+        return _sign_with_key(method, url, headers, body, self.key_id, self.key, self.clock())
+
+    @property
+    def key(self) -> PrivateKey:
+        """The loaded key (our own actor's: stored by us, loaded without re-validation)."""
         if self._key is None:
-            self._key = load_private_key(self.private_key_pem)
-        return _sign_with_key(method, url, headers, body, self.key_id, self._key, self.clock())
+            self._key = load_private_key(self.private_key_pem, own=True)
+        return self._key
