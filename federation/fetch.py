@@ -47,6 +47,7 @@ _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 # a GET (silently dropping a delivery), so POSTs only follow these two.
 _BODY_PRESERVING_REDIRECTS = frozenset({307, 308})
 _CHUNK = 64 * 1024
+_CHECKED_URLS = 10_000
 
 
 class FetchErrorReason(StrEnum):
@@ -163,6 +164,8 @@ class Fetcher:
             self._is_allowed = is_public_address
         self._upstream_resolver = resolver
         self._session: aiohttp.ClientSession | None = None
+        # Only successful checks are kept: a refused URL raises again every time.
+        self._checked: dict[str, URL] = {}
 
     async def __aenter__(self) -> Fetcher:
         return self
@@ -217,6 +220,19 @@ class Fetcher:
     # -- internals ----------------------------------------------------------
 
     def check_url(self, url: str | URL) -> URL:
+        """``_check_url``, remembered per URL string (a fan-out posts to the same inboxes
+        again and again; parsing and classifying each time showed in profiles)."""
+        if isinstance(url, str):
+            checked = self._checked.get(url)
+            if checked is None:
+                checked = self._check_url(url)
+                if len(self._checked) >= _CHECKED_URLS:
+                    self._checked.clear()
+                self._checked[url] = checked
+            return checked
+        return self._check_url(url)
+
+    def _check_url(self, url: str | URL) -> URL:
         """Validate one hop's URL before anything touches the network.
 
         Literal IP hosts are checked here because aiohttp never passes them to the

@@ -60,6 +60,10 @@ def fetch_policy(settings: Settings) -> FetchPolicy:
     return FetchPolicy(
         allow_private_addresses=settings.allow_private_addresses,
         allow_http=settings.allow_private_addresses or settings.base_url.startswith("http:"),
+        # The delivery engine caps requests in flight itself; the pool must not queue them
+        # (aiohttp's waiters for a full pool cost more than the requests).
+        limit=settings.delivery_global + 64,
+        limit_per_host=max(8, settings.delivery_per_host),
         user_agent=f"PeerHaven/{installed_version()} (+{settings.base_url})",
     )
 
