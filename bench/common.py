@@ -76,16 +76,49 @@ async def _drop(admin: str, name: str) -> None:
         await conn.close()
 
 
-@contextmanager
-def server(dsn: str, port: int, *, log: Path | None = None) -> Iterator[subprocess.Popen[bytes]]:
-    """``peerhaven serve`` on 127.0.0.1:PORT against ``dsn``, allowed to reach loopback."""
-    env = {
+def _env(dsn: str, port: int) -> dict[str, str]:
+    return {
         **os.environ,
         "DATABASE_URL": dsn,
         "PEERHAVEN_BASE_URL": f"http://127.0.0.1:{port}",
         "PEERHAVEN_ALLOW_PRIVATE_ADDRESSES": "true",
         "PEERHAVEN_LOG_LEVEL": "warning",
     }
+
+
+@contextmanager
+def workers(dsn: str, port: int, count: int) -> Iterator[list[subprocess.Popen[bytes]]]:
+    """``count`` ``peerhaven worker`` processes beside the server (sharing its database)."""
+    procs: list[subprocess.Popen[bytes]] = []
+    with tempfile.TemporaryDirectory(prefix="peerhaven-bench-worker-") as data:
+        try:
+            for _ in range(count):
+                command = [sys.executable, "-m", "server.cli", "worker", "--data-dir", data]
+                procs.append(
+                    subprocess.Popen(
+                        command,
+                        env=_env(dsn, port),
+                        cwd=REPO,
+                        stdout=subprocess.DEVNULL,
+                        stderr=subprocess.DEVNULL,
+                    )
+                )
+            time.sleep(1.5 if count else 0)  # connected and listening before the post
+            yield procs
+        finally:
+            for proc in procs:
+                proc.terminate()
+            for proc in procs:
+                try:
+                    proc.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+
+
+@contextmanager
+def server(dsn: str, port: int, *, log: Path | None = None) -> Iterator[subprocess.Popen[bytes]]:
+    """``peerhaven serve`` on 127.0.0.1:PORT against ``dsn``, allowed to reach loopback."""
+    env = _env(dsn, port)
     out = open(log, "wb") if log else subprocess.DEVNULL
     with tempfile.TemporaryDirectory(prefix="peerhaven-bench-data-") as data:
         proc = subprocess.Popen(

@@ -24,7 +24,16 @@ from datetime import UTC, datetime
 
 import asyncpg
 
-from bench.common import cpu_seconds, emit, free_port, peak_rss_mb, postgres, rsa_rate, server
+from bench.common import (
+    cpu_seconds,
+    emit,
+    free_port,
+    peak_rss_mb,
+    postgres,
+    rsa_rate,
+    server,
+    workers,
+)
 from bench.sink import SinkProcess
 from federation import outbox
 from federation.context import FederationContext
@@ -121,7 +130,7 @@ def profiler(pid: int, output: str | None) -> Iterator[None]:
         spy.wait(timeout=30)
 
 
-def run(quick: bool, profile: str | None = None) -> dict[str, object]:
+def run(quick: bool, extra_workers: int = 0, profile: str | None = None) -> dict[str, object]:
     host_count, per_host = (100, 10) if quick else (1000, 10)
     expected = (host_count + 1) // 2 + (host_count // 2) * per_host
     sign_rate = rsa_rate("sign", processes=os.cpu_count() or 1)
@@ -129,10 +138,14 @@ def run(quick: bool, profile: str | None = None) -> dict[str, object]:
         port = free_port()
         base_url = f"http://127.0.0.1:{port}"
         asyncio.run(seed(dsn, base_url, sinks.host_keys, per_host))
-        with server(dsn, port) as proc, profiler(proc.pid, profile):
+        with (
+            server(dsn, port) as proc,
+            workers(dsn, port, extra_workers) as helpers,
+            profiler(proc.pid, profile),
+        ):
             before = asyncio.run(rows(dsn))
             sink_cpu = sinks.stats()["cpu_seconds"]
-            server_cpu = cpu_seconds(proc.pid)
+            server_cpu = sum(cpu_seconds(p.pid) for p in [proc, *helpers])
             committed = asyncio.run(post(dsn, base_url))
             written = asyncio.run(rows(dsn)) - before
             deadline = time.monotonic() + (120 if quick else 600)
@@ -141,7 +154,7 @@ def run(quick: bool, profile: str | None = None) -> dict[str, object]:
                 time.sleep(0.05)
                 stats = sinks.stats()
             rss = peak_rss_mb(proc.pid)
-            server_cpu = cpu_seconds(proc.pid) - server_cpu
+            server_cpu = sum(cpu_seconds(p.pid) for p in [proc, *helpers]) - server_cpu
             sink_cpu = stats["cpu_seconds"] - sink_cpu
     seconds = stats["last"] - committed
     delivered = stats["distinct"]
@@ -164,15 +177,19 @@ def run(quick: bool, profile: str | None = None) -> dict[str, object]:
         "server_cpu_s": round(server_cpu, 2),
         "sink_cpu_s": round(sink_cpu, 2),
         "cpus": os.cpu_count(),
+        "processes": 1 + extra_workers,
     }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--quick", action="store_true", help="100 hosts; under a minute")
+    parser.add_argument(
+        "--workers", type=int, default=0, help="extra `peerhaven worker` processes sharing it"
+    )
     parser.add_argument("--profile", metavar="FILE", help="py-spy samples of the server")
     args = parser.parse_args()
-    emit(run(args.quick, args.profile))
+    emit(run(args.quick, args.workers, args.profile))
 
 
 if __name__ == "__main__":

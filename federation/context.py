@@ -13,6 +13,7 @@ from typing import Protocol
 import asyncpg
 
 from federation.fetch import Fetcher
+from federation.metrics import FederationMetrics
 from federation.remote import RemoteDirectory
 from federation.urls import LocalUrls
 
@@ -38,6 +39,7 @@ class FederationContext:
     inbox_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
     delivery_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
 
+    metrics: FederationMetrics = field(default_factory=FederationMetrics)
     directory: RemoteDirectory = field(init=False)
 
     def __post_init__(self) -> None:

@@ -21,7 +21,7 @@ from federation.urls import LocalUrls
 from moderation.domains import DomainBlocklist
 from server import health, pages
 from server.commands.version import installed_version
-from server.routes import actors, discovery, inbox
+from server.routes import actors, discovery, inbox, ops
 from server.settings import Settings
 from server.workers import WorkerLoops
 from storage.db import Database
@@ -39,6 +39,8 @@ def routes() -> list[Route]:
         Route("/.well-known/nodeinfo", discovery.nodeinfo_links, methods=["GET"]),
         Route("/nodeinfo/{version}", discovery.nodeinfo, methods=["GET"]),
         Route("/inbox", inbox.inbox, methods=["POST"]),
+        Route("/metrics", ops.metrics, methods=["GET"]),
+        Route("/api/admin/deliveries", ops.deliveries, methods=["GET"]),
         Route("/actor", actors.actor, methods=["GET"]),
         Route("/actor/inbox", inbox.inbox, methods=["POST"]),
     ]

@@ -63,6 +63,12 @@ FIELDS: tuple[Field, ...] = (
         "Name of the instance, shown on its pages.",
     ),
     Field(
+        "admin_token",
+        "PEERHAVEN_ADMIN_TOKEN",
+        None,
+        "Bearer token for the admin API (/api/admin/...). Unset: the admin API is off.",
+    ),
+    Field(
         "delivery_per_host",
         "PEERHAVEN_DELIVERY_PER_HOST",
         "4",
@@ -97,6 +103,7 @@ class Settings:
     allow_private_addresses: bool
     log_level: str
     instance_name: str
+    admin_token: str | None = None
     delivery_per_host: int = 4
     delivery_global: int = 512
     delivery_unreachable_days: float = 7.0
@@ -139,6 +146,7 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: object)
             ),
             log_level=str(raw["log_level"]).lower(),
             instance_name=str(raw["instance_name"]),
+            admin_token=str(raw["admin_token"]) if raw["admin_token"] else None,
             delivery_per_host=_parse_positive(
                 "PEERHAVEN_DELIVERY_PER_HOST", raw["delivery_per_host"]
             ),

@@ -277,3 +277,22 @@ async def host_reports(db: Executor) -> list[HostReport]:
 async def queue_depth(db: Executor) -> int:
     """Hosts with something left to send."""
     return int(await db.fetchval("SELECT count(*) FROM delivery_hosts WHERE last_seq > cursor_seq"))
+
+
+async def lag_gauges(db: Executor) -> dict[str, float]:
+    row = await db.fetchrow(
+        """
+        SELECT
+          (SELECT count(*) FROM delivery_hosts WHERE last_seq > cursor_seq) AS hosts_with_backlog,
+          (SELECT COALESCE(EXTRACT(EPOCH FROM now() - min(o.created_at)), 0)
+             FROM delivery_hosts h JOIN outbound_activities o
+               ON o.seq = (SELECT min(seq) FROM outbound_activities
+                           WHERE seq > h.cursor_seq AND recipients ? h.host)
+            WHERE h.last_seq > h.cursor_seq AND h.unreachable_since IS NULL)
+            AS delivery_lag_seconds,
+          (SELECT count(*) FROM inbox_activities WHERE state = 'queued') AS inbox_queued,
+          (SELECT COALESCE(EXTRACT(EPOCH FROM now() - min(received_at)), 0)
+             FROM inbox_activities WHERE state = 'queued') AS inbox_lag_seconds
+        """
+    )
+    return {k: float(v) for k, v in dict(row).items()}

@@ -14,7 +14,6 @@ import os
 import socket
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 
 from federation.context import FederationContext
 from federation.delivery.host import HostSender
@@ -24,14 +23,6 @@ from federation.signatures.cavage import CavageSigner
 from storage import actors, outbound
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class DeliveryMetrics:
-    sent: int = 0
-    failed: int = 0
-    retried: int = 0
-    unreachable: int = 0
 
 
 class DeliveryEngine:
@@ -48,7 +39,7 @@ class DeliveryEngine:
         self.settings = settings or DeliverySettings()
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.global_slots = asyncio.Semaphore(self.settings.global_inflight)
-        self.metrics = DeliveryMetrics()
+        self.metrics = ctx.metrics
         self._signers: dict[str, CavageSigner] = {}
         self._signer_lock = asyncio.Lock()
         self._dirty: dict[str, HostSender] = {}
@@ -151,7 +142,7 @@ class DeliveryEngine:
         async with self._save_lock:
             self._dirty.pop(sender.host, None)
             await outbound.save_progress(self.pool, self.owner, [sender.progress()])
-        self.metrics.retried += 1
+        self.metrics.deliveries_retried += 1
         unreachable = await outbound.record_failure(
             self.pool,
             self.owner,
@@ -162,7 +153,7 @@ class DeliveryEngine:
             recheck=self.settings.unreachable_recheck,
         )
         if unreachable:
-            self.metrics.unreachable += 1
+            self.metrics.hosts_marked_unreachable += 1
             log.warning("delivery host %s is unreachable; its backlog was dropped", sender.host)
         return sent
 

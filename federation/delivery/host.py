@@ -145,7 +145,7 @@ class HostSender:
                     self._stop(str(exc), exc.retry_after)
                     return
                 self.failed += 1
-                engine.metrics.failed += 1
+                engine.metrics.deliveries_failed += 1
                 try:
                     if exc.status == 410 and await follows.is_personal_inbox(engine.pool, inbox):
                         await follows.remove_followers_at_inbox(engine.pool, inbox)
@@ -157,7 +157,7 @@ class HostSender:
                 return
             else:
                 self.delivered += 1
-                engine.metrics.sent += 1
+                engine.metrics.deliveries_sent += 1
         self.done_ahead.add(position)
         self._advance()
         engine.mark_dirty(self)

@@ -68,6 +68,20 @@ class InboxPipeline:
         await self.writer.close()
 
     async def receive(self, req: InboxRequest) -> Accepted:
+        """Run the stages; count the outcome (accepted, or refused by reason)."""
+        metrics = self.ctx.metrics
+        try:
+            accepted = await self._stages(req)
+        except Refused as refused:
+            metrics.inbox_rejected[refused.reason] += 1
+            raise
+        if accepted.new:
+            metrics.inbox_accepted += 1
+        else:
+            metrics.inbox_duplicates += 1
+        return accepted
+
+    async def _stages(self, req: InboxRequest) -> Accepted:
         doc = decode(req.body)
         actor = envelope_actor(doc)
         await self.authorize(actor, req)

@@ -78,6 +78,7 @@ class InboxWorker:
         jobs = await queue.claim(self.ctx.pool, TABLE, limit=self.batch, lease=self.lease)
         for job in jobs:
             await self.handle(job)
+        self.ctx.metrics.inbox_processed += len(jobs)
         return len(jobs)
 
     async def handle(self, job: Job) -> None:
