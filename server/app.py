@@ -75,6 +75,7 @@ def delivery_settings(settings: Settings) -> DeliverySettings:
         per_host_inflight=settings.delivery_per_host,
         global_inflight=settings.delivery_global,
         max_hosts=max(settings.delivery_global, 1),
+        lease=timedelta(seconds=settings.delivery_lease_seconds),
         unreachable_after=timedelta(days=settings.delivery_unreachable_days),
     )
 

@@ -81,6 +81,13 @@ FIELDS: tuple[Field, ...] = (
         "Requests in flight from one process, all hosts together.",
     ),
     Field(
+        "delivery_lease_seconds",
+        "PEERHAVEN_DELIVERY_LEASE_SECONDS",
+        "30",
+        "How long a process holds a host it delivers to without renewing the lease; a crashed "
+        "process's hosts are taken up by others after this.",
+    ),
+    Field(
         "delivery_unreachable_days",
         "PEERHAVEN_DELIVERY_UNREACHABLE_DAYS",
         "7",
@@ -106,6 +113,7 @@ class Settings:
     admin_token: str | None = None
     delivery_per_host: int = 4
     delivery_global: int = 512
+    delivery_lease_seconds: float = 30.0
     delivery_unreachable_days: float = 7.0
 
     @property
@@ -151,6 +159,9 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: object)
                 "PEERHAVEN_DELIVERY_PER_HOST", raw["delivery_per_host"]
             ),
             delivery_global=_parse_positive("PEERHAVEN_DELIVERY_GLOBAL", raw["delivery_global"]),
+            delivery_lease_seconds=_parse_positive(
+                "PEERHAVEN_DELIVERY_LEASE_SECONDS", raw["delivery_lease_seconds"], float
+            ),
             delivery_unreachable_days=_parse_positive(
                 "PEERHAVEN_DELIVERY_UNREACHABLE_DAYS", raw["delivery_unreachable_days"], float
             ),

@@ -12,7 +12,7 @@ class DeliverySettings:
     per_host_inflight: int = 4  # requests in flight to one host
     global_inflight: int = 256  # requests in flight in this process, all hosts
     max_hosts: int = 512  # hosts one process sends to at once
-    lease: timedelta = timedelta(seconds=60)
+    lease: timedelta = timedelta(seconds=30)  # renewed every third of it while sending
     page: int = 100  # activities read per query for one host
     first_retry: timedelta = timedelta(minutes=1)
     max_retry: timedelta = timedelta(hours=4)
