@@ -9,6 +9,7 @@ import asyncio
 import json
 import multiprocessing
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -197,3 +198,22 @@ def rsa_rate(kind: str, *, processes: int = 1, seconds: float = 2.0) -> float:
 def emit(result: dict[str, object]) -> None:
     """The final JSON line every benchmark prints."""
     print(json.dumps(result, sort_keys=True), flush=True)
+
+
+@contextmanager
+def profiler(pid: int, output: str | None) -> Iterator[None]:
+    """``--profile FILE``: py-spy (when installed) samples the server during the fan-out."""
+    if not output:
+        yield
+        return
+    spy = subprocess.Popen(
+        ["py-spy", "record", "--pid", str(pid), "--output", output, "--format", "raw",
+         "--rate", "200", "--nonblocking"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    time.sleep(1.0)  # let it attach
+    try:
+        yield
+    finally:
+        spy.send_signal(signal.SIGINT)
+        spy.wait(timeout=30)

@@ -14,12 +14,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import signal
-import subprocess
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import asyncpg
@@ -30,6 +26,7 @@ from bench.common import (
     free_port,
     peak_rss_mb,
     postgres,
+    profiler,
     rsa_rate,
     server,
     workers,
@@ -109,25 +106,6 @@ async def post(dsn: str, base_url: str) -> float:
     finally:
         await fetcher.close()
         await pool.close()
-
-
-@contextmanager
-def profiler(pid: int, output: str | None) -> Iterator[None]:
-    """``--profile FILE``: py-spy (when installed) samples the server during the fan-out."""
-    if not output:
-        yield
-        return
-    spy = subprocess.Popen(
-        ["py-spy", "record", "--pid", str(pid), "--output", output, "--format", "raw",
-         "--rate", "200", "--nonblocking"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    time.sleep(1.0)  # let it attach
-    try:
-        yield
-    finally:
-        spy.send_signal(signal.SIGINT)
-        spy.wait(timeout=30)
 
 
 def run(quick: bool, extra_workers: int = 0, profile: str | None = None) -> dict[str, object]:

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 import asyncpg
 
+from federation.cache import TTLCache
 from federation.fetch import Fetcher, FetchError
 from federation.parse import parse_document
 from federation.signatures.types import PublicKeyInfo
@@ -38,12 +39,18 @@ class RemoteError(Exception):
         self.detail = detail
 
 
+# Keys verified on every inbox POST are kept in memory this long (a key Delete or rotation
+# reaches other processes after at most this; a failed verification refetches at once).
+KEY_CACHE_SECONDS = 600.0
+
+
 @dataclass
 class RemoteDirectory:
     pool: asyncpg.Pool
     fetcher: Fetcher
     urls: LocalUrls
     clock: Callable[[], datetime]
+    keys: TTLCache[str, PublicKeyInfo] = field(default_factory=lambda: TTLCache(KEY_CACHE_SECONDS))
 
     # -- keys -------------------------------------------------------------
 
@@ -57,14 +64,19 @@ class RemoteDirectory:
 
     async def get_key(self, key_id: str, *, refresh: bool = False) -> PublicKeyInfo:
         """A key from our own actors, the cache, or its origin; ``RemoteError`` says why not."""
+        if not refresh:
+            remembered = self.keys.get(key_id)
+            if remembered is not None:
+                return remembered
         local = await self._local_key(key_id)
         if local is not None:
-            return local
+            return self.keys.put(key_id, local)
         if not refresh:
             cached = await actors.remote_key(self.pool, key_id)
             if cached is not None:
-                return PublicKeyInfo(cached.key_id, cached.owner_uri, cached.public_key_pem)
-        return await self._fetch_key(key_id)
+                info = PublicKeyInfo(cached.key_id, cached.owner_uri, cached.public_key_pem)
+                return self.keys.put(key_id, info)
+        return self.keys.put(key_id, await self._fetch_key(key_id))
 
     async def _local_key(self, key_id: str) -> PublicKeyInfo | None:
         parsed = self.urls.parse_actor(key_id)

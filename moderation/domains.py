@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncpg
 
+from federation.cache import TTLCache
 from storage import domain_blocks
 
 
@@ -29,12 +30,25 @@ def parent_domains(domain: str) -> list[str]:
     return [".".join(labels[i:]) for i in range(len(labels))]
 
 
+# Every inbox POST asks; a block added anywhere takes effect within this many seconds.
+DECISION_CACHE_SECONDS = 5.0
+
+
 class DomainBlocklist:
     """The instance's domain blocks; implements the inbox's ``ModerationGate``."""
 
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(self, pool: asyncpg.Pool, cache_seconds: float = DECISION_CACHE_SECONDS) -> None:
         self._pool = pool
+        self._decisions: TTLCache[str, bool] = TTLCache(cache_seconds)
 
     async def domain_blocked(self, domain: str) -> bool:
-        severity = await domain_blocks.severity_for_any(self._pool, parent_domains(domain))
-        return severity == "suspend"
+        host = normalize_domain(domain)
+        decided = self._decisions.get(host)
+        if decided is None:
+            severity = await domain_blocks.severity_for_any(self._pool, parent_domains(host))
+            decided = self._decisions.put(host, severity == "suspend")
+        return decided
+
+    def forget(self) -> None:
+        """Drop cached decisions (after this process changed the blocklist)."""
+        self._decisions.clear()

@@ -2,9 +2,9 @@
 
 Positions are ``(seq, index)``: the index-th inbox of activity ``seq`` on this host. The cursor
 moves only over answered positions, in order; positions answered ahead of a gap are kept in
-``done_ahead`` (and saved), so nothing answered is sent twice after a failure. The window
-starts at 1 after failures and doubles with each answer up to ``per_host_inflight`` (slow
-start): a failing host gets one probe at a time, so what it finally accepts arrives in order.
+``done_ahead`` (and saved), so nothing answered is sent twice after a failure. A host
+that was failing gets one request at a time until its lease ends (a probe, then its backlog
+in order); otherwise up to ``per_host_inflight`` requests are in flight, issued in order.
 """
 
 from __future__ import annotations
@@ -120,7 +120,9 @@ class HostSender:
         return self.sent
 
     def _adjust(self, window: int, finished: set[asyncio.Task[None]]) -> int:
-        if self.failure is not None:
+        """A host that was failing gets one request at a time for the rest of this lease, so
+        its backlog arrives in order; the next lease (failures reset) opens the window."""
+        if self.failure is not None or self.state.failures:
             return 1
         return min(self.engine.settings.per_host_inflight, window * 2 ** len(finished))
 

@@ -8,6 +8,8 @@ with ``\\r\\n`` or escaped ``\\n`` sequences; those are normalised before loadin
 
 from __future__ import annotations
 
+import functools
+
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
@@ -66,6 +68,7 @@ def _check_public(key: PublicKeyTypes) -> PublicKey:
     raise KeyLoadError(f"unsupported public key type {type(key).__name__}")
 
 
+@functools.lru_cache(maxsize=4096)
 def load_public_key(pem: str | bytes) -> PublicKey:
     """Load an SPKI (``BEGIN PUBLIC KEY``) or PKCS#1 (``BEGIN RSA PUBLIC KEY``) public key."""
     data = _normalize_pem(pem)

@@ -7,6 +7,7 @@ import asyncio
 import errno
 import signal
 import socket
+from collections.abc import Callable
 
 import uvicorn
 
@@ -39,10 +40,20 @@ def run(args: argparse.Namespace) -> int:
     # the embedded PostgreSQL; uvicorn re-raises the signal it caught after its own shutdown.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
-        asyncio.run(_serve(settings, sock))
+        with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
+            runner.run(_serve(settings, sock))
     finally:
         sock.close()
     return 0
+
+
+def event_loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop when installed (it is a dependency where it builds): a faster event loop."""
+    try:
+        import uvloop
+    except ImportError:
+        return None
+    return uvloop.new_event_loop
 
 
 async def _serve(settings: Settings, sock: socket.socket) -> None:
@@ -54,6 +65,7 @@ async def _serve(settings: Settings, sock: socket.socket) -> None:
             app,
             log_level=settings.log_level,
             lifespan="on",
+            http="httptools",
             timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
             proxy_headers=False,
         )

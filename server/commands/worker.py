@@ -21,6 +21,7 @@ from server.commands.common import (
     open_database,
     settings_from_args,
 )
+from server.commands.serve import event_loop_factory
 from server.settings import Settings
 from server.workers import WorkerLoops
 
@@ -36,7 +37,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
     ensure_data_dir(settings)
-    asyncio.run(_work(settings))
+    with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
+        runner.run(_work(settings))
     return 0
 
 
