@@ -8,6 +8,7 @@ object or hide in a ``…Map``. These helpers take any of those and return one c
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -49,7 +50,18 @@ def is_http_uri(value: Any) -> bool:
     """An absolute http(s) URI with a plausible host (letters, digits, ``.-_``, or IPv6)."""
     if not isinstance(value, str) or not value or len(value) > 2048:
         return False
-    if any(c.isspace() for c in value):
+    return _is_http_uri(value)
+
+
+_SPACE = re.compile(r"\s")
+_HOST = re.compile(r"[\w.-]+")
+
+
+@functools.lru_cache(maxsize=8192)
+def _is_http_uri(value: str) -> bool:
+    # Memoized: the same actor, group and collection URIs recur in every activity, and this
+    # check showed in the inbox profile.
+    if _SPACE.search(value):
         return False
     try:
         parts = urlsplit(value)
@@ -60,7 +72,7 @@ def is_http_uri(value: Any) -> bool:
     if parts.scheme not in ("http", "https") or not host:
         return False
     # Test networks use underscores (another_instance.gnusocial.test); IDNs use letters.
-    return bool(re.fullmatch(r"[\w.-]+", host)) or ":" in host
+    return bool(_HOST.fullmatch(host)) or ":" in host
 
 
 def as_list(value: Any) -> list[Any]:

@@ -10,6 +10,7 @@ from datetime import timedelta
 from starlette.applications import Starlette
 from starlette.routing import Route
 
+from federation.cache import TTLCache
 from federation.context import FederationContext, utcnow
 from federation.delivery.engine import DeliveryEngine, signing_pool
 from federation.delivery.settings import DeliverySettings
@@ -122,6 +123,7 @@ def create_app(
     app.state.settings = settings
     app.state.database = db
     app.state.urls = urls
+    app.state.known_inboxes = TTLCache(ttl=10.0)
     return app
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -89,7 +90,7 @@ def find_signature_header(req: SignedRequest) -> str | None:
     return None
 
 
-_QUOTED = re.compile(r'"((?:[^"\\]|\\.)*)"', re.DOTALL)
+_QUOTED = re.compile(r'"([^"\\]*(?:\\.[^"\\]*)*)"', re.DOTALL)
 _ESCAPED = re.compile(r"\\(.)", re.DOTALL)
 
 
@@ -124,6 +125,7 @@ def _read_params(value: str) -> dict[str, str]:
     return params
 
 
+@functools.lru_cache(maxsize=1024)  # the inbox parses each header twice (key id, then verify)
 def parse_signature_header(value: str) -> CavageSignature:
     params = _read_params(value)
     key_id = params.get("keyid", "")

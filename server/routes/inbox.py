@@ -6,6 +6,7 @@ from __future__ import annotations
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 
+from federation.cache import TTLCache
 from federation.inbox.outcome import Refused
 from federation.inbox.pipeline import InboxRequest
 from server.routes.negotiation import json_error
@@ -49,6 +50,11 @@ async def _recipient(request: Request) -> str | Response | None:
     prefix = request.url.path.strip("/").split("/", 1)[0]
     if prefix == "inbox":
         return None
+    # Which personal inboxes exist is asked on every POST; hits are remembered for seconds.
+    inboxes: TTLCache[str, str] = request.app.state.known_inboxes
+    known = inboxes.get(request.url.path)
+    if known is not None:
+        return known
     pool = request.app.state.database.pool
     if prefix == "actor":
         found = await actors.instance_actor(pool)
@@ -56,7 +62,7 @@ async def _recipient(request: Request) -> str | Response | None:
         found = await actors.local_actor_by_username(pool, username or "")
     if found is None or found.kind != _KIND_BY_PREFIX.get(prefix):
         return json_error(404, "not_found", "no such inbox")
-    return found.username
+    return inboxes.put(request.url.path, found.username)
 
 
 def _raw_target(request: Request) -> str:
