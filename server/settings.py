@@ -69,6 +69,12 @@ FIELDS: tuple[Field, ...] = (
         "Bearer token for the admin API (/api/admin/...). Unset: the admin API is off.",
     ),
     Field(
+        "processes",
+        "PEERHAVEN_PROCESSES",
+        "1",
+        "Server processes sharing the listening port (one core each); 2 on a 2-core machine.",
+    ),
+    Field(
         "delivery_per_host",
         "PEERHAVEN_DELIVERY_PER_HOST",
         "4",
@@ -111,6 +117,7 @@ class Settings:
     log_level: str
     instance_name: str
     admin_token: str | None = None
+    processes: int = 1
     delivery_per_host: int = 4
     delivery_global: int = 512
     delivery_lease_seconds: float = 30.0
@@ -155,6 +162,7 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: object)
             log_level=str(raw["log_level"]).lower(),
             instance_name=str(raw["instance_name"]),
             admin_token=str(raw["admin_token"]) if raw["admin_token"] else None,
+            processes=_parse_positive("PEERHAVEN_PROCESSES", raw["processes"]),
             delivery_per_host=_parse_positive(
                 "PEERHAVEN_DELIVERY_PER_HOST", raw["delivery_per_host"]
             ),

@@ -10,6 +10,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import asyncpg
+import httpx
+import psutil
 import pytest
 
 from tests.processes import (
@@ -151,3 +153,18 @@ def test_group_create_and_list(database_url: str, tmp_path: Path) -> None:
         "group", "create", "Bad Slug!", "--name", "x", "--data-dir", str(tmp_path), env=env
     )
     assert_one_error_line(bad, "not a valid name")
+
+
+def test_serve_with_two_processes_shares_the_port_and_stops_both(server_dir: Path) -> None:
+    port = free_port()
+    env = clean_env(PEERHAVEN_PROCESSES="2")
+    proc = start_server(server_dir, port, env)
+    wait_healthy(proc, port)
+    children = [
+        c for c in psutil.Process(proc.pid).children() if "--inherit-fd" in " ".join(c.cmdline())
+    ]
+    assert len(children) == 1
+    for _ in range(4):  # both processes accept on the one socket; all answer
+        assert httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5).status_code == 200
+    assert stop_server(proc, signal.SIGTERM, server_dir) < 10
+    assert not children[0].is_running() or children[0].status() == psutil.STATUS_ZOMBIE

@@ -20,7 +20,8 @@ def add_data_dir_argument(parser: argparse.ArgumentParser) -> None:
 
 def settings_from_args(args: argparse.Namespace) -> Settings:
     overrides = {
-        name: getattr(args, name, None) for name in ("base_url", "host", "port", "data_dir")
+        name: getattr(args, name, None)
+        for name in ("base_url", "host", "port", "data_dir", "processes")
     }
     settings = load_settings(**overrides)
     logging.basicConfig(

@@ -5,8 +5,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import errno
+import os
 import signal
 import socket
+import subprocess
+import sys
 from collections.abc import Callable
 
 import uvicorn
@@ -29,13 +32,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", help="listen address (PEERHAVEN_HOST, default 127.0.0.1)")
     parser.add_argument("--port", type=int, help="listen port (PEERHAVEN_PORT, default 8080)")
     parser.add_argument("--base-url", help="public base URL (PEERHAVEN_BASE_URL)")
+    parser.add_argument(
+        "--processes", type=int, help="server processes sharing the port (PEERHAVEN_PROCESSES)"
+    )
     add_data_dir_argument(parser)
+    # Internal: a child of a multi-process server serves on the parent's listening socket.
+    parser.add_argument("--inherit-fd", type=int, help=argparse.SUPPRESS)
 
 
 def run(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
     ensure_data_dir(settings)
-    sock = bind_socket(settings.host, settings.port)
+    if args.inherit_fd is not None:
+        sock = socket.socket(fileno=args.inherit_fd)
+    else:
+        sock = bind_socket(settings.host, settings.port)
     # SIGTERM takes the same path as Ctrl-C (KeyboardInterrupt), so the `finally` below stops
     # the embedded PostgreSQL; uvicorn re-raises the signal it caught after its own shutdown.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
@@ -58,8 +69,10 @@ def event_loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
 
 async def _serve(settings: Settings, sock: socket.socket) -> None:
     database = Database(settings.database_url, settings.postgres_dir)
+    children: list[subprocess.Popen[bytes]] = []
     try:
         await database.open()
+        children = start_children(settings, database.dsn, sock)
         app = create_app(settings, database)
         config = uvicorn.Config(
             app,
@@ -71,7 +84,37 @@ async def _serve(settings: Settings, sock: socket.socket) -> None:
         )
         await uvicorn.Server(config).serve(sockets=[sock])
     finally:
+        await asyncio.to_thread(stop_children, children)
         await database.close()
+
+
+def start_children(
+    settings: Settings, dsn: str, sock: socket.socket
+) -> list[subprocess.Popen[bytes]]:
+    """``processes - 1`` more servers accepting on the same listening socket (one event loop
+    uses one core; the children share the database this process opened and migrated)."""
+    env = {**os.environ, "DATABASE_URL": dsn, "PEERHAVEN_PROCESSES": "1"}
+    command = [
+        sys.executable, "-m", "server.cli", "serve", "--inherit-fd", str(sock.fileno()),
+        "--host", settings.host, "--port", str(settings.port), "--base-url", settings.base_url,
+        "--data-dir", str(settings.data_dir),
+    ]  # fmt: skip
+    return [
+        subprocess.Popen(command, env=env, pass_fds=(sock.fileno(),))
+        for _ in range(settings.processes - 1)
+    ]
+
+
+def stop_children(children: list[subprocess.Popen[bytes]]) -> None:
+    for child in children:
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+    for child in children:
+        try:
+            child.wait(timeout=GRACEFUL_SHUTDOWN_SECONDS + 2)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
 
 
 def bind_socket(host: str, port: int) -> socket.socket:
