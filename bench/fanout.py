@@ -155,7 +155,8 @@ def run(quick: bool, extra_workers: int = 0, profile: str | None = None) -> dict
         "server_cpu_s": round(server_cpu, 2),
         "sink_cpu_s": round(sink_cpu, 2),
         "cpus": os.cpu_count(),
-        "processes": 1 + extra_workers,
+        "server_processes": int(os.environ.get("PEERHAVEN_PROCESSES", "1")),
+        "worker_processes": extra_workers,
     }
 
 

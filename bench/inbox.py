@@ -34,7 +34,7 @@ from bench.common import (
 )
 from bench.loadgen import run_loadgen
 from federation.local import create_actor
-from federation.signatures.cavage import sign_request
+from federation.signatures.cavage import CavageSigner
 from federation.signatures.keys import generate_rsa_keypair
 
 ACTORS = 100
@@ -85,6 +85,11 @@ def _signed_batch(args: tuple[int, int, str, list[tuple[str, str]]]) -> list[tup
     url = f"{group}/inbox"
     path = "/groups/circle/inbox"
     now = datetime.now(UTC)
+    # One signer per actor: its key is parsed once, not for every request.
+    signers = [
+        CavageSigner(f"{actor_uri(i)}#main-key", private, lambda: now)
+        for i, (private, _) in enumerate(keys)
+    ]
     out = []
     for n in range(start, stop):
         i = n % len(keys)
@@ -105,9 +110,7 @@ def _signed_batch(args: tuple[int, int, str, list[tuple[str, str]]]) -> list[tup
             },
         }).encode()  # fmt: skip
         headers = {"Content-Type": "application/activity+json"}
-        headers.update(
-            sign_request("POST", url, headers, body, f"{actor}#main-key", keys[i][0], now)
-        )
+        headers.update(signers[i].sign("POST", url, dict(headers), body))
         out.append(("POST", path, headers, body))
     return out
 
@@ -176,6 +179,7 @@ def run(quick: bool, connections: int, profile: str | None = None) -> dict[str, 
         "loadgen_cpu_s": report.get("cpu_seconds"),
         "peak_rss_mb": round(rss, 1),
         "cpus": os.cpu_count(),
+        "server_processes": int(os.environ.get("PEERHAVEN_PROCESSES", "1")),
     }
 
 

@@ -46,7 +46,7 @@ class InboxRow:
     actor_uri: str
     type: str
     recipient: str | None
-    payload: dict[str, Any]
+    payload: dict[str, Any] | str  # the document, or its JSON text as received
     verified_by: str
     signer_key_id: str | None
 
@@ -66,7 +66,7 @@ async def enqueue_many(db: asyncpg.Pool | asyncpg.Connection, rows: list[InboxRo
         [r.actor_uri for r in rows],
         [r.type for r in rows],
         [r.recipient for r in rows],
-        [json.dumps(r.payload) for r in rows],
+        [r.payload if isinstance(r.payload, str) else json.dumps(r.payload) for r in rows],
         [r.verified_by for r in rows],
         [r.signer_key_id for r in rows],
     )

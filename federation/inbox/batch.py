@@ -74,10 +74,17 @@ class BatchWriter:
     async def _commit(self, batch: list[tuple[InboxRow, asyncio.Future[bool]]]) -> None:
         try:
             new_ids = await inbox.enqueue_many(self._pool, [row for row, _ in batch])
+        except asyncpg.DataError as exc:
+            # One row PostgreSQL refuses (say, a \u0000 in jsonb) must not fail its
+            # neighbours: store them one by one, so only that row fails.
+            if len(batch) == 1:
+                _fail(batch, exc)
+            else:
+                for item in batch:
+                    await self._commit([item])
+            return
         except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
-            for _, future in batch:
-                if not future.done():
-                    future.set_exception(exc)
+            _fail(batch, exc)
             return
         seen: set[str] = set()
         for row, future in batch:
@@ -88,3 +95,9 @@ class BatchWriter:
                 future.set_result(new)
         if self._on_commit is not None and new_ids:
             self._on_commit()
+
+
+def _fail(batch: list[tuple[InboxRow, asyncio.Future[bool]]], exc: BaseException) -> None:
+    for _, future in batch:
+        if not future.done():
+            future.set_exception(exc)

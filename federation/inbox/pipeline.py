@@ -82,14 +82,16 @@ class InboxPipeline:
         return accepted
 
     async def _stages(self, req: InboxRequest) -> Accepted:
-        doc = decode(req.body)
-        actor = envelope_actor(doc)
+        received = decode(req.body)
+        actor = envelope_actor(received)
         await self.authorize(actor, req)
         verified = await self.authenticate(req)
-        doc, verified_by = await self.resolve(doc, actor, verified)
+        doc, verified_by = await self.resolve(received, actor, verified)
         activity = parse_activity(doc)
-        doc = vet_embedded(activity, doc)
-        return await self.store(activity, doc, req, verified_by, verified.key_id)
+        vetted = vet_embedded(activity, doc)
+        # Unchanged documents are stored as the bytes that came in (no second json.dumps).
+        payload: dict[str, Any] | str = req.body.decode("utf-8") if vetted is received else vetted
+        return await self.store(activity, payload, req, verified_by, verified.key_id)
 
     async def authorize(self, actor: str, req: InboxRequest) -> None:
         hosts = {host_of(actor)}
@@ -165,7 +167,7 @@ class InboxPipeline:
     async def store(
         self,
         activity: Activity,
-        doc: dict[str, Any],
+        doc: dict[str, Any] | str,
         req: InboxRequest,
         verified_by: str,
         key_id: str | None,
@@ -192,6 +194,9 @@ def decode(body: bytes) -> dict[str, Any]:
         doc = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise Refused(400, "invalid_json", "the body is not valid JSON") from None
+    if b"\\u0000" in body:
+        # PostgreSQL's jsonb cannot store NUL characters; no real activity carries one.
+        raise Refused(400, "invalid_json", "NUL characters (\\u0000) are not accepted")
     if not isinstance(doc, dict):
         raise Refused(400, "not_an_object", "the body must be a JSON object")
     for key in ("id", "type", "actor"):

@@ -272,3 +272,12 @@ async def test_key_fetch_that_resolves_to_a_private_address(
         await expect_refusal(prod, status, answer, 401, "key_fetch_failed")
     assert "private_address" in answer["detail"]
     assert peer.requests == []
+
+
+async def test_nul_characters_are_refused(
+    live_server: LiveServer, peer: Peer, group_url: str
+) -> None:
+    body = follow_doc(peer, peer.actors["alice"], group_url)
+    body["summary"] = "a\u0000b"
+    status, answer = await peer.post(f"{group_url}/inbox", body, actor=peer.actors["alice"])
+    await expect_refusal(live_server, status, answer, 400, "invalid_json")

@@ -73,3 +73,17 @@ async def test_a_failed_commit_reaches_every_waiter(db_pool: asyncpg.Pool) -> No
         await db_pool.execute("ALTER TABLE inbox_gone RENAME TO inbox_activities")
         await writer.close()
     assert all(isinstance(r, asyncpg.PostgresError) for r in results)
+
+
+async def test_a_row_postgres_refuses_fails_alone(db_pool: asyncpg.Pool) -> None:
+    writer = BatchWriter(db_pool, max_delay=0.01)
+    bad = InboxRow(**{**row(2).__dict__, "payload": '{"id": "x", "text": "a\\u0000b"}'})
+    try:
+        results = await asyncio.gather(
+            writer.write(row(1)), writer.write(bad), writer.write(row(3)), return_exceptions=True
+        )
+    finally:
+        await writer.close()
+    assert results[0] is True and results[2] is True
+    assert isinstance(results[1], asyncpg.DataError)
+    assert await db_pool.fetchval("SELECT count(*) FROM inbox_activities") == 2
