@@ -89,39 +89,32 @@ async def delete_follows_of(db: Executor, actor_uri: str) -> int:
 async def followers_page(
     db: Executor, followee_uri: str, limit: int, offset: int
 ) -> tuple[int, list[str]]:
-    total = await db.fetchval(
-        "SELECT count(*) FROM follows WHERE followee_uri = $1 AND state = 'accepted'",
-        followee_uri,
-    )
-    rows = await db.fetch(
-        """
-        SELECT follower_uri FROM follows WHERE followee_uri = $1 AND state = 'accepted'
-        ORDER BY id DESC LIMIT $2 OFFSET $3
-        """,
-        followee_uri,
-        limit,
-        offset,
-    )
-    return int(total), [r["follower_uri"] for r in rows]
+    """Accepted followers of an actor, newest first: (total, a page of actor URIs)."""
+    return await _page(db, "follower_uri", "followee_uri", followee_uri, limit, offset)
 
 
 async def following_page(
     db: Executor, follower_uri: str, limit: int, offset: int
 ) -> tuple[int, list[str]]:
+    """Actors an actor follows (accepted), newest first: (total, a page of actor URIs)."""
+    return await _page(db, "followee_uri", "follower_uri", follower_uri, limit, offset)
+
+
+async def _page(
+    db: Executor, listed: str, by: str, uri: str, limit: int, offset: int
+) -> tuple[int, list[str]]:
+    # Column names come from the two callers above, never from input.
     total = await db.fetchval(
-        "SELECT count(*) FROM follows WHERE follower_uri = $1 AND state = 'accepted'",
-        follower_uri,
+        f"SELECT count(*) FROM follows WHERE {by} = $1 AND state = 'accepted'", uri
     )
     rows = await db.fetch(
-        """
-        SELECT followee_uri FROM follows WHERE follower_uri = $1 AND state = 'accepted'
-        ORDER BY id DESC LIMIT $2 OFFSET $3
-        """,
-        follower_uri,
+        f"SELECT {listed} FROM follows WHERE {by} = $1 AND state = 'accepted' "
+        "ORDER BY id DESC LIMIT $2 OFFSET $3",
+        uri,
         limit,
         offset,
     )
-    return int(total), [r["followee_uri"] for r in rows]
+    return int(total), [r[listed] for r in rows]
 
 
 async def accepted_followers(db: Executor, followee_uri: str) -> list[str]:

@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import asyncpg
+import httpx
 import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding
@@ -68,10 +69,13 @@ async def test_follow_is_accepted_and_the_accept_is_signed(
     assert received.body["actor"] == group_url
     assert received.body["object"]["id"] == follow["id"]
 
-    followers = await live_server.pool.fetchval(
-        "SELECT count(*) FROM follows WHERE followee_uri = $1 AND state = 'accepted'", group_url
-    )
-    assert followers == 1
+    async with httpx.AsyncClient(headers={"Accept": "application/activity+json"}) as http:
+        collection = (await http.get(f"{group_url}/followers")).json()
+        page = (await http.get(collection["first"])).json()
+        following = (await http.get(f"{group_url}/following")).json()
+    assert collection["totalItems"] == 1
+    assert page["orderedItems"] == [alice.actor_id]
+    assert following["totalItems"] == 0
 
 
 async def test_same_activity_twice_is_processed_once(
