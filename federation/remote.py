@@ -133,6 +133,10 @@ class RemoteDirectory:
             raise RemoteError(str(reason), "the document is not an actor")
         if not same_host(parsed.id, requested):
             raise RemoteError("origin_mismatch", "the actor's id is on another host")
+        if parsed.id != requested.split("#", 1)[0]:
+            # Served at one URL, claiming another: believe it about nothing (it could be a
+            # user's upload on the same host posing as another account).
+            raise RemoteError("actor_id_mismatch", "the actor's id is not the URL it came from")
         if parsed.public_key is not None and parsed.public_key.owner not in (None, parsed.id):
             raise RemoteError("key_owner_mismatch", "the actor's key names another owner")
         await actors.upsert_remote_actor(

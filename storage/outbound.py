@@ -46,32 +46,65 @@ async def enqueue(
     recipients: dict[str, list[str]],
 ) -> int | None:
     """Store an activity and wake its hosts; ``None`` if that activity id was stored before.
-    Call inside the transaction of the state change that caused it."""
+    Call inside the transaction of the state change that caused it (a pool, or a connection
+    outside a transaction, gets a transaction of its own)."""
     if not recipients:
         return None
-    seq = await db.fetchval(
+    if isinstance(db, asyncpg.Pool):
+        async with db.acquire() as conn, conn.transaction():
+            return await _enqueue(conn, activity_id, sender_uri, body, recipients)
+    if not db.is_in_transaction():
+        async with db.transaction():
+            return await _enqueue(db, activity_id, sender_uri, body, recipients)
+    return await _enqueue(db, activity_id, sender_uri, body, recipients)
+
+
+async def _enqueue(
+    conn: asyncpg.Connection,
+    activity_id: str,
+    sender_uri: str,
+    body: str,
+    recipients: dict[str, list[str]],
+) -> int | None:
+    hosts = sorted(recipients)
+    # Lock the hosts' rows BEFORE taking a sequence number: two activities for one host then
+    # get their numbers in commit order. Otherwise a later number could commit first, an
+    # engine could move the host's cursor past it, and the earlier one would never be sent.
+    # (Sorted, so concurrent enqueues lock in one order.)
+    await conn.execute(
+        """
+        INSERT INTO delivery_hosts (host) SELECT h FROM unnest($1::text[]) AS h ORDER BY h
+        ON CONFLICT (host) DO UPDATE SET last_seq = delivery_hosts.last_seq
+        """,
+        hosts,
+    )
+    seq = await conn.fetchval(
         "INSERT INTO outbound_activities (activity_id, sender_uri, body, recipients) "
         "VALUES ($1, $2, $3, $4::jsonb) ON CONFLICT (activity_id) DO NOTHING RETURNING seq",
         activity_id, sender_uri, body, json.dumps(recipients),
     )  # fmt: skip
     if seq is None:
         return None
-    await db.execute(
-        """
-        INSERT INTO delivery_hosts (host, last_seq) SELECT h, $2 FROM unnest($1::text[]) AS h
-        ON CONFLICT (host) DO UPDATE SET last_seq = GREATEST(delivery_hosts.last_seq, $2)
-        """,
-        sorted(recipients),
+    await conn.execute(
+        "UPDATE delivery_hosts SET last_seq = GREATEST(last_seq, $2) WHERE host = ANY($1)",
+        hosts,
         seq,
     )
     # Wakes delivery engines in every process at commit (LISTEN in DeliveryEngine).
-    await db.execute("SELECT pg_notify($1, '')", DELIVERY_CHANNEL)
+    await conn.execute("SELECT pg_notify($1, '')", DELIVERY_CHANNEL)
     return int(seq)
 
 
 async def lease_hosts(
-    pool: asyncpg.Pool, owner: str, *, limit: int, lease: timedelta
+    pool: asyncpg.Pool,
+    owner: str,
+    *,
+    limit: int,
+    lease: timedelta,
+    busy: list[str] | tuple[str, ...] = (),
 ) -> list[HostState]:
+    """Lease ready hosts; ``busy`` are hosts the caller is still sending to (its own lease may
+    have lapsed meanwhile: it must not start a second sender for them)."""
     rows = await pool.fetch(
         """
         UPDATE delivery_hosts SET lease_owner = $1, leased_until = now() + $3::interval
@@ -79,6 +112,7 @@ async def lease_hosts(
             SELECT host FROM delivery_hosts
             WHERE last_seq > cursor_seq AND next_attempt_at <= now()
               AND (leased_until IS NULL OR leased_until < now())
+              AND host <> ALL($4::text[])
             ORDER BY next_attempt_at
             FOR UPDATE SKIP LOCKED
             LIMIT $2
@@ -89,6 +123,7 @@ async def lease_hosts(
         owner,
         limit,
         lease,
+        list(busy),
     )
     return [HostState(**{**dict(r), "done_ahead": tuple(r["done_ahead"])}) for r in rows]
 
@@ -155,6 +190,7 @@ async def save_progress(pool: asyncpg.Pool, owner: str, items: list[Progress]) -
     """Move the cursors of several hosts in one statement (fenced by the lease owner)."""
     if not items:
         return
+    items = sorted(items, key=lambda i: i.host)  # one lock order with enqueue
     await pool.execute(
         """
         UPDATE delivery_hosts AS h SET
@@ -213,37 +249,41 @@ async def record_failure(
 ) -> bool:
     """A retryable failure: back off. A host failing for longer than ``unreachable_after``
     is marked unreachable, its backlog dropped and counted, and checked again after
-    ``recheck``. Returns whether the host is now unreachable."""
-    row = await pool.fetchrow(
-        """
-        UPDATE delivery_hosts SET
-            failures = failures + 1,
-            retries = retries + 1,
-            failing_since = COALESCE(failing_since, now()),
-            last_error = $3,
-            next_attempt_at = now() + $4::interval,
-            lease_owner = NULL, leased_until = NULL
-        WHERE host = $2 AND lease_owner = $1
-        RETURNING failing_since <= now() - $5::interval AS overdue
-        """,
-        owner, host, error[:500], retry_in, unreachable_after,
-    )  # fmt: skip
-    if row is None or not row["overdue"]:
-        return False
-    await pool.execute(
-        """
-        UPDATE delivery_hosts SET
-            unreachable_since = COALESCE(unreachable_since, now()),
-            dropped = dropped + (
-                SELECT count(*) FROM outbound_activities
-                WHERE seq > delivery_hosts.cursor_seq AND recipients ? delivery_hosts.host),
-            cursor_seq = last_seq, cursor_done = 0, done_ahead = '{}',
-            next_attempt_at = now() + $2::interval
-        WHERE host = $1
-        """,
-        host,
-        recheck,
-    )
+    ``recheck``. One transaction, fenced by the lease owner. Returns whether the host is now
+    unreachable."""
+    async with pool.acquire() as conn, conn.transaction():
+        row = await conn.fetchrow(
+            """
+            UPDATE delivery_hosts SET
+                failures = failures + 1,
+                retries = retries + 1,
+                failing_since = COALESCE(failing_since, now()),
+                last_error = $3,
+                next_attempt_at = now() + $4::interval,
+                lease_owner = NULL, leased_until = NULL
+            WHERE host = $2 AND lease_owner = $1
+            RETURNING failing_since <= now() - $5::interval AS overdue
+            """,
+            owner, host, error[:500], retry_in, unreachable_after,
+        )  # fmt: skip
+        if row is None or not row["overdue"]:
+            return False
+        # The row stays locked by the UPDATE above until commit, so the count and the new
+        # cursor agree with each other (an enqueue for this host waits for us).
+        await conn.execute(
+            """
+            UPDATE delivery_hosts SET
+                unreachable_since = COALESCE(unreachable_since, now()),
+                dropped = dropped + (
+                    SELECT count(*) FROM outbound_activities
+                    WHERE seq > delivery_hosts.cursor_seq AND recipients ? delivery_hosts.host),
+                cursor_seq = last_seq, cursor_done = 0, done_ahead = '{}',
+                next_attempt_at = now() + $2::interval
+            WHERE host = $1
+            """,
+            host,
+            recheck,
+        )
     return True
 
 

@@ -58,35 +58,46 @@ async def claim(
     return jobs
 
 
+class LeaseLost(Exception):
+    """The job was claimed again by another worker (our lease ran out): its effects must not be
+    committed twice. Raised inside the handler's transaction, it rolls that back."""
+
+
 async def finish(
     db: asyncpg.Pool | asyncpg.Connection,
     table: QueueTable,
-    job_id: int,
+    job: Job,
     *,
     result: str | None = None,
     state: str | None = None,
 ) -> None:
-    """Mark a handled job done (or ``dropped``/``failed`` with the reason in ``result``)."""
+    """Mark a handled job done (or ``dropped``/``failed`` with the reason in ``result``).
+
+    Fenced by the claim: only while the job is still ours (queued, with the attempt count our
+    claim set); otherwise ``LeaseLost``."""
     final = state or _DONE_STATE[table]
-    await db.execute(
+    status = await db.execute(
         f"UPDATE {table} SET state = $2, result = $3, locked_until = NULL, "
-        "processed_at = now() WHERE id = $1",
-        job_id, final, result,
+        "processed_at = now() WHERE id = $1 AND state = 'queued' AND attempts = $4",
+        job.id, final, result, job.attempts,
     )  # fmt: skip
+    if status == "UPDATE 0":
+        raise LeaseLost(f"job {job.id} was claimed again")
 
 
 async def retry_later(
     db: asyncpg.Pool | asyncpg.Connection,
     table: QueueTable,
-    job_id: int,
+    job: Job,
     *,
     delay: timedelta,
     error: str,
 ) -> None:
+    """Put a job back for later, unless another worker has claimed it since."""
     await db.execute(
         f"UPDATE {table} SET available_at = now() + $2::interval, locked_until = NULL, "
-        "result = $3 WHERE id = $1",
-        job_id, delay, error,
+        "result = $3 WHERE id = $1 AND state = 'queued' AND attempts = $4",
+        job.id, delay, error, job.attempts,
     )  # fmt: skip
 
 

@@ -7,6 +7,7 @@ import json
 from datetime import timedelta
 
 import asyncpg
+import pytest
 
 from storage import inbox, queue
 
@@ -53,7 +54,7 @@ async def test_retry_later_and_finish(db_pool: asyncpg.Pool) -> None:
     await add_jobs(db_pool, 1)
     [job] = await queue.claim(db_pool, "inbox_activities", limit=1, lease=timedelta(minutes=5))
     await queue.retry_later(
-        db_pool, "inbox_activities", job.id, delay=timedelta(minutes=1), error="peer down"
+        db_pool, "inbox_activities", job, delay=timedelta(minutes=1), error="peer down"
     )
     assert await queue.claim(db_pool, "inbox_activities", limit=1, lease=timedelta(minutes=5)) == []
     row = await db_pool.fetchrow(
@@ -62,7 +63,7 @@ async def test_retry_later_and_finish(db_pool: asyncpg.Pool) -> None:
     assert (row["state"], row["result"], row["later"]) == ("queued", "peer down", True)
     await db_pool.execute("UPDATE inbox_activities SET available_at = now()")
     [job] = await queue.claim(db_pool, "inbox_activities", limit=1, lease=timedelta(minutes=5))
-    await queue.finish(db_pool, "inbox_activities", job.id, result="ok")
+    await queue.finish(db_pool, "inbox_activities", job, result="ok")
     row = await db_pool.fetchrow("SELECT state, result, payload FROM inbox_activities")
     assert (row["state"], row["result"]) == ("done", "ok")
     assert json.loads(row["payload"])["id"] == "https://peer.example/a/0"
@@ -73,3 +74,19 @@ def test_backoff_doubles_from_about_a_minute_and_is_capped() -> None:
     assert queue.backoff(2) == timedelta(minutes=2)
     assert queue.backoff(5) == timedelta(minutes=16)
     assert queue.backoff(30) == timedelta(hours=6)
+
+
+async def test_a_worker_whose_lease_ran_out_cannot_finish_the_job(db_pool: asyncpg.Pool) -> None:
+    await add_jobs(db_pool, 1)
+    [slow] = await queue.claim(db_pool, "inbox_activities", limit=1, lease=timedelta(0))
+    await asyncio.sleep(0.01)
+    [fast] = await queue.claim(db_pool, "inbox_activities", limit=1, lease=timedelta(minutes=5))
+    with pytest.raises(queue.LeaseLost):
+        await queue.finish(db_pool, "inbox_activities", slow, result="late")
+    await queue.retry_later(db_pool, "inbox_activities", slow, delay=timedelta(hours=1), error="x")
+    row = await db_pool.fetchrow(
+        "SELECT state, result, available_at <= now() AS ready FROM inbox_activities"
+    )
+    assert (row["state"], row["result"], row["ready"]) == ("queued", None, True)  # untouched
+    await queue.finish(db_pool, "inbox_activities", fast, result="ok")
+    assert await db_pool.fetchval("SELECT state FROM inbox_activities") == "done"

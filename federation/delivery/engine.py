@@ -109,7 +109,7 @@ class DeliveryEngine:
     async def _lease(self, limit: int) -> list[HostSender]:
         """Lease ready hosts and read their next activities in one query for all of them."""
         states = await outbound.lease_hosts(
-            self.pool, self.owner, limit=limit, lease=self.settings.lease
+            self.pool, self.owner, limit=limit, lease=self.settings.lease, busy=list(self._active)
         )
         if not states:
             return []
@@ -169,8 +169,21 @@ class DeliveryEngine:
             finished, self._finished = self._finished, {}
             items = [s.progress() for h, s in dirty.items() if h not in finished]
             items += finished.values()
-            if items:
+            if not items:
+                return
+            try:
                 await outbound.save_progress(self.pool, self.owner, items)
+            except Exception:
+                # Keep what was not saved (counters included) for the next flush.
+                for item in items:
+                    if item.host in finished:
+                        self._finished.setdefault(item.host, item)
+                    else:
+                        sender = dirty[item.host]
+                        sender.delivered += item.delivered
+                        sender.failed += item.failed
+                        self._dirty.setdefault(item.host, sender)
+                raise
 
     async def _flush_loop(self) -> None:
         renew_every = max(1.0, self.settings.lease.total_seconds() / 3)
@@ -180,13 +193,16 @@ class DeliveryEngine:
             await asyncio.sleep(self.settings.flush_interval)
             try:
                 await self.flush()
-                if loop.time() >= next_renewal:
+            except Exception:
+                log.exception("saving delivery cursors failed; will retry")
+            if loop.time() >= next_renewal:
+                try:
                     await outbound.renew_leases(
                         self.pool, self.owner, list(self._active), self.settings.lease
                     )
                     next_renewal = loop.time() + renew_every
-            except Exception:
-                log.exception("saving delivery cursors failed")
+                except Exception:
+                    log.exception("renewing delivery leases failed; will retry")
 
 
 def signing_pool() -> ThreadPoolExecutor:

@@ -36,8 +36,12 @@ Position = tuple[int, int]
 
 
 def is_permanent(exc: FetchError) -> bool:
+    """About this inbox, not its host: skip it (retrying cannot help)."""
     if exc.reason in _PERMANENT_REASONS:
         return True
+    if exc.reason is FetchErrorReason.HTTP_STATUS and exc.status is not None:
+        if 300 <= exc.status < 400:  # a POST redirected other than 307/308: never followed
+            return True
     status = exc.status
     return (
         exc.reason is FetchErrorReason.HTTP_STATUS
@@ -80,11 +84,14 @@ class HostSender:
         in_flight: set[asyncio.Task[None]] = set()
         after = self.cursor_seq
         while self.failure is None:
-            if self.first_page is not None:
+            if self.first_page is not None and (self.first_page or self.complete):
                 page, self.first_page = self.first_page, None
-            elif self.complete:
+            elif self.first_page is None and self.complete:
                 break
             else:
+                # Nothing prefetched for us (the shared read was cut short by hosts further
+                # behind), or the prefetched page is used up: read our own backlog.
+                self.first_page = None
                 page = await outbound.pending_for_host(
                     self.engine.pool, self.host, after, settings.page
                 )

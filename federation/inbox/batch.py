@@ -83,7 +83,7 @@ class BatchWriter:
                 for item in batch:
                     await self._commit([item])
             return
-        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
+        except Exception as exc:  # any failure reaches the waiting POSTs; none hangs
             _fail(batch, exc)
             return
         seen: set[str] = set()

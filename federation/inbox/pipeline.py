@@ -183,6 +183,10 @@ class InboxPipeline:
         )
         try:
             new = await self.writer.write(row)
+        except asyncpg.DataError:
+            # PostgreSQL refuses this document itself (say, a lone surrogate in a string):
+            # retrying cannot help, so this is the sender's error, not ours.
+            raise Refused(400, "invalid_json", "the activity cannot be stored as JSON") from None
         except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
             log.exception("storing an inbox activity failed")
             raise Refused(503, "unavailable", "the activity could not be stored; retry") from None
@@ -191,8 +195,8 @@ class InboxPipeline:
 
 def decode(body: bytes) -> dict[str, Any]:
     try:
-        doc = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        doc = json.loads(body, parse_constant=_no_constant)
+    except (ValueError, RecursionError):  # includes UnicodeDecodeError and JSONDecodeError
         raise Refused(400, "invalid_json", "the body is not valid JSON") from None
     if b"\\u0000" in body:
         # PostgreSQL's jsonb cannot store NUL characters; no real activity carries one.
@@ -205,6 +209,11 @@ def decode(body: bytes) -> dict[str, Any]:
     if not isinstance(doc["id"], str):
         raise Refused(400, "bad_id", "the activity's id must be a URI")
     return doc
+
+
+def _no_constant(name: str) -> Any:
+    """NaN and Infinity are not JSON (RFC 8259); Python accepts them, PostgreSQL does not."""
+    raise ValueError(f"{name} is not JSON")
 
 
 def envelope_actor(doc: dict[str, Any]) -> str:

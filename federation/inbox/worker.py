@@ -8,6 +8,7 @@ and nothing of the first try was committed).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from datetime import timedelta
 from types import ModuleType
@@ -84,16 +85,24 @@ class InboxWorker:
     async def handle(self, job: Job) -> None:
         parsed = parse_document(job.row["payload"])
         if not isinstance(parsed, Activity) or parsed.type not in HANDLERS:
-            await queue.finish(self.ctx.pool, TABLE, job.id, state="dropped", result="unparseable")
+            await queue.finish(self.ctx.pool, TABLE, job, state="dropped", result="unparseable")
             return
         handler = HANDLERS[parsed.type]
         try:
             prepared = await handler.verify(self.ctx, parsed)
             async with self.ctx.pool.acquire() as conn, conn.transaction():
                 result = await handler.receive(self.ctx, parsed, prepared, conn)
-                await queue.finish(conn, TABLE, job.id, result=result)
+                await queue.finish(conn, TABLE, job, result=result)
+        except queue.LeaseLost:
+            # Another worker took the job over; its run is the one that counts.
+            log.warning(
+                "inbox job %s was claimed again; this run's effects were rolled back", job.id
+            )
         except Drop as drop:
-            await queue.finish(self.ctx.pool, TABLE, job.id, state="dropped", result=drop.reason)
+            try:
+                await queue.finish(self.ctx.pool, TABLE, job, state="dropped", result=drop.reason)
+            except queue.LeaseLost:
+                pass
         except (RemoteError, FetchError) as exc:
             await self._retry(job, f"remote: {exc}")
         except Exception as exc:  # a bug or an outage must not kill the worker loop
@@ -102,8 +111,9 @@ class InboxWorker:
 
     async def _retry(self, job: Job, error: str) -> None:
         if job.attempts >= self.max_attempts:
-            await queue.finish(self.ctx.pool, TABLE, job.id, state="failed", result=error[:500])
+            with contextlib.suppress(queue.LeaseLost):
+                await queue.finish(self.ctx.pool, TABLE, job, state="failed", result=error[:500])
             return
         await queue.retry_later(
-            self.ctx.pool, TABLE, job.id, delay=queue.backoff(job.attempts, base=30), error=error
+            self.ctx.pool, TABLE, job, delay=queue.backoff(job.attempts, base=30), error=error
         )

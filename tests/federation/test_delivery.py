@@ -183,3 +183,19 @@ async def test_rows_written_do_not_grow_with_followers(
     assert await live_server.pool.fetchval("SELECT count(*) FROM delivery_hosts") == 3
     await run_until_idle(DeliveryEngine(live_server.federation))
     assert len(fleet.records) == 75
+
+
+async def test_a_host_not_in_the_shared_read_reads_its_own_backlog(
+    live_server: LiveServer, group: LocalActor, fleet: SinkFleet
+) -> None:
+    behind, fresh = SinkHost("127.0.1.1", down=True), SinkHost("127.0.1.2")
+    await fleet.start([behind, fresh])
+    await add_followers(live_server.pool, group_uri(live_server), behind, 1, shared_inbox=True)
+    for i in range(6):  # a backlog on the host that is down
+        await post_as(live_server.federation, group, f"old {i}")
+    await add_followers(live_server.pool, group_uri(live_server), fresh, 1, shared_inbox=True)
+    new = await post_as(live_server.federation, group, "new")
+    # Reading 4 activities for all leased hosts at once returns only the old ones.
+    engine = DeliveryEngine(live_server.federation, DeliverySettings(page=1))
+    await engine.run_once()
+    assert fleet.received(fresh, accepted_only=True) == [new]

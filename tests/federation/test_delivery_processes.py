@@ -89,7 +89,10 @@ async def covered_by_cursors(pool: asyncpg.Pool) -> set[tuple[str, str, str]]:
     for h in await pool.fetch("SELECT * FROM delivery_hosts"):
         host = h["host"]
         ahead = {tuple(map(int, p.split(":"))) for p in h["done_ahead"]}
-        first_after = min((s for s in activities if s > h["cursor_seq"]), default=None)
+        first_after = min(
+            (s for s, (_, r) in activities.items() if s > h["cursor_seq"] and host in r),
+            default=None,
+        )
         for seq, (activity_id, recipients) in activities.items():
             for index, inbox in enumerate(recipients.get(host, [])):
                 done = (

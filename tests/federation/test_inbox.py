@@ -285,3 +285,13 @@ async def test_nul_characters_are_refused(
     body["summary"] = "a\u0000b"
     status, answer = await peer.post(f"{group_url}/inbox", body, actor=peer.actors["alice"])
     await expect_refusal(live_server, status, answer, 400, "invalid_json")
+
+
+@pytest.mark.parametrize("raw", [b'{"a": NaN}', b'{"s": "\\ud800"}'])
+async def test_json_postgres_cannot_store_is_a_400(
+    live_server: LiveServer, peer: Peer, group_url: str, raw: bytes
+) -> None:
+    body = json.dumps(follow_doc(peer, peer.actors["alice"], group_url)).encode()
+    body = body[:-1] + b", " + raw[1:]  # the extra field inside the signed activity
+    status, answer = await peer.post(f"{group_url}/inbox", body, actor=peer.actors["alice"])
+    await expect_refusal(live_server, status, answer, 400, "invalid_json")
