@@ -53,24 +53,23 @@ async def get_object(db: Executor, uri: str) -> asyncpg.Record | None:
     return await db.fetchrow("SELECT * FROM remote_objects WHERE uri = $1", uri)
 
 
+# Deleting keeps only a tombstone (the id), so a late or replayed Create cannot bring the
+# object back; its words are gone from our database.
+_TOMBSTONE = (
+    "UPDATE remote_objects SET deleted_at = now(), content = '', summary = NULL, "
+    "document = jsonb_build_object('id', uri, 'type', 'Tombstone') "
+    "WHERE deleted_at IS NULL AND "
+)
+
+
 async def tombstone_object(db: Executor, uri: str) -> bool:
-    """Delete: keep only a tombstone (the id), so a late Create cannot bring it back."""
-    status = await db.execute(
-        "UPDATE remote_objects SET deleted_at = now(), content = '', summary = NULL, "
-        "document = jsonb_build_object('id', uri, 'type', 'Tombstone') "
-        "WHERE uri = $1 AND deleted_at IS NULL",
-        uri,
-    )
+    status = await db.execute(_TOMBSTONE + "uri = $1", uri)
     return status != "UPDATE 0"
 
 
 async def delete_objects_of(db: Executor, actor_uri: str) -> int:
-    status = await db.execute(
-        "UPDATE remote_objects SET deleted_at = now(), content = '', summary = NULL, "
-        "document = jsonb_build_object('id', uri, 'type', 'Tombstone') "
-        "WHERE attributed_to = $1 AND deleted_at IS NULL",
-        actor_uri,
-    )
+    """Tombstone everything an actor wrote and drop its reactions (the account is gone)."""
+    status = await db.execute(_TOMBSTONE + "attributed_to = $1", actor_uri)
     await db.execute("DELETE FROM reactions WHERE actor_uri = $1", actor_uri)
     return int(status.split()[-1])
 
