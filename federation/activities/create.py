@@ -1,9 +1,13 @@
-"""Create of a Note, Article, Page or Question: stored (the group relay acts on it later)."""
+"""Create of a Note, Article, Page or Question: stored, and relayed by the groups it is for
+(``federation.relay``)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import asyncpg
 
+from federation import relay
 from federation.activities.base import Drop
 from federation.activities.objects import resolve_post, store_post
 from federation.context import FederationContext
@@ -11,16 +15,31 @@ from federation.wire import Activity, APObject
 from storage import objects
 
 
-async def verify(ctx: FederationContext, activity: Activity) -> APObject:
+@dataclass(frozen=True)
+class Prepared:
+    post: APObject
+    decisions: list[relay.RelayDecision]
+    author_inbox: str | None
+
+
+async def verify(ctx: FederationContext, activity: Activity) -> Prepared:
     post = await resolve_post(ctx, activity)
     existing = await objects.get_object(ctx.pool, post.id)
     if existing is not None and existing["deleted_at"] is not None:
         raise Drop("object_was_deleted")  # a late or replayed Create cannot resurrect it
-    return post
+    decisions = await relay.decide(ctx, activity, post)
+    author_inbox = None
+    if any(not d.relay for d in decisions):
+        author_inbox = (await ctx.directory.get_actor(activity.actor)).inbox
+    return Prepared(post, decisions, author_inbox)
 
 
 async def receive(
-    ctx: FederationContext, activity: Activity, prepared: APObject, conn: asyncpg.Connection
+    ctx: FederationContext, activity: Activity, prepared: Prepared, conn: asyncpg.Connection
 ) -> str:
-    await store_post(conn, prepared, activity.actor)
-    return f"{prepared.type.lower()} stored"
+    post = prepared.post
+    await store_post(conn, post, activity.actor)
+    outcomes = await relay.apply(
+        ctx, conn, activity, post, prepared.decisions, prepared.author_inbox
+    )
+    return "; ".join([f"{post.type.lower()} stored", *outcomes])

@@ -9,7 +9,7 @@ from federation import documents
 from federation.urls import INSTANCE_ACTOR_USERNAME
 from server.pages import templates
 from server.routes.negotiation import ActivityJSONResponse, json_error, wants_activity_json
-from storage import actors, follows
+from storage import actors, follows, group_posts
 from storage.actors import LocalActor
 
 PAGE_SIZE = 20
@@ -76,7 +76,9 @@ async def collection(request: Request) -> Response:
             )
     elif name == "following":
         total, items = await follows.following_page(pool, actor_id, PAGE_SIZE, offset)
-    else:  # outbox and featured: filled by the group relay (issue: support groups)
+    elif name == "outbox" and found.kind == "Group":
+        total, items = await group_posts.outbox_page(pool, found.id, PAGE_SIZE, offset)
+    else:  # featured, and staff outboxes: not published yet
         total, items = 0, []
     if page is None:
         return ActivityJSONResponse(documents.ordered_collection(collection_id, total))

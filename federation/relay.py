@@ -1,0 +1,98 @@
+"""FEP-1b12 group relay, first slice: a post for one of our groups from one of its members is
+announced by the group to all its followers and listed in its outbox; a post for a group from
+someone who may not post there is answered with a ``Reject`` (never dropped silently).
+
+A post is "for" a group when it mentions the group or addresses it in to/cc/audience.
+Replies are stored, not relayed (the `top-level` reply mode, the default). Every follower gets
+the Mastodon form, an ``Announce`` of the object (a boost); the FEP-1b12 form for group-aware
+software, settings, moderation and members-only groups come with the rest of the groups work.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import asyncpg
+
+from federation import outbox
+from federation.context import FederationContext
+from federation.documents import PUBLIC
+from federation.wire import Activity, APObject
+from storage import actors, follows, group_posts
+from storage.actors import LocalActor
+
+
+@dataclass(frozen=True)
+class RelayDecision:
+    group: LocalActor
+    relay: bool
+    reason: str
+
+
+async def decide(ctx: FederationContext, activity: Activity, post: APObject) -> list[RelayDecision]:
+    """Which of our groups the post is for, and whether each relays it."""
+    decisions = []
+    for group in await addressed_groups(ctx, activity, post):
+        group_uri = outbox.actor_id(ctx, group)
+        follow = await follows.follow_between(ctx.pool, activity.actor, group_uri)
+        if follow is None or follow.state != "accepted":
+            decisions.append(RelayDecision(group, False, "only members may post to this group"))
+        elif post.in_reply_to is not None:
+            decisions.append(RelayDecision(group, False, "reply"))
+        else:
+            decisions.append(RelayDecision(group, True, "member"))
+    return decisions
+
+
+async def addressed_groups(
+    ctx: FederationContext, activity: Activity, post: APObject
+) -> list[LocalActor]:
+    candidates = {
+        *activity.to, *activity.cc, *activity.audience,
+        *post.to, *post.cc, *post.audience, *(m.href for m in post.mentions),
+    }  # fmt: skip
+    groups = []
+    for uri in sorted(candidates):
+        parsed = ctx.urls.parse_actor(uri)
+        if parsed is None or parsed[0] != "Group" or "#" in uri:
+            continue
+        group = await actors.local_actor_by_username(ctx.pool, parsed[1])
+        if group is not None and group.kind == "Group":
+            groups.append(group)
+    return groups
+
+
+async def apply(
+    ctx: FederationContext,
+    conn: asyncpg.Connection,
+    activity: Activity,
+    post: APObject,
+    decisions: list[RelayDecision],
+    author_inbox: str | None,
+) -> list[str]:
+    """Announce relayed posts and reject refused ones, in the caller's transaction."""
+    done = []
+    for decision in decisions:
+        group = decision.group
+        if decision.relay:
+            group_uri = outbox.actor_id(ctx, group)
+            announce = outbox.new_activity(
+                ctx, group, "Announce", post.id,
+                to=[PUBLIC], cc=[f"{group_uri}/followers"],
+                published=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            )  # fmt: skip
+            added = await group_posts.add(
+                conn, group_id=group.id, object_uri=post.id, author_uri=activity.actor,
+                announce=announce,
+            )  # fmt: skip
+            if added:
+                await outbox.send(ctx, conn, group, announce, [], to_followers=True)
+                done.append(f"relayed by {group.username}")
+        elif decision.reason != "reply" and author_inbox is not None:
+            reject = outbox.new_activity(
+                ctx, group, "Reject", activity.id, to=[activity.actor], summary=decision.reason
+            )
+            await outbox.send(ctx, conn, group, reject, [author_inbox])
+            done.append(f"rejected by {group.username}: {decision.reason}")
+    return done

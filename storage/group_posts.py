@@ -1,0 +1,49 @@
+"""Queries for what a group relayed: its outbox."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import asyncpg
+
+Executor = asyncpg.Connection | asyncpg.Pool
+
+
+async def add(
+    db: Executor, *, group_id: int, object_uri: str, author_uri: str, announce: dict[str, Any]
+) -> bool:
+    """Record a relay; False when the group relayed this object before (once per object)."""
+    status = await db.execute(
+        "INSERT INTO group_posts (group_id, object_uri, author_uri, announce_id, announce) "
+        "VALUES ($1, $2, $3, $4, $5::jsonb) ON CONFLICT DO NOTHING",
+        group_id, object_uri, author_uri, announce["id"], json.dumps(announce),
+    )  # fmt: skip
+    return status == "INSERT 0 1"
+
+
+async def relayed(db: Executor, group_id: int, object_uri: str) -> bool:
+    return bool(
+        await db.fetchval(
+            "SELECT EXISTS (SELECT 1 FROM group_posts WHERE group_id = $1 AND object_uri = $2 "
+            "AND state = 'relayed')",
+            group_id,
+            object_uri,
+        )
+    )
+
+
+async def outbox_page(
+    db: Executor, group_id: int, limit: int, offset: int
+) -> tuple[int, list[dict[str, Any]]]:
+    total = await db.fetchval(
+        "SELECT count(*) FROM group_posts WHERE group_id = $1 AND state = 'relayed'", group_id
+    )
+    rows = await db.fetch(
+        "SELECT announce FROM group_posts WHERE group_id = $1 AND state = 'relayed' "
+        "ORDER BY id DESC LIMIT $2 OFFSET $3",
+        group_id,
+        limit,
+        offset,
+    )
+    return int(total), [json.loads(r["announce"]) for r in rows]

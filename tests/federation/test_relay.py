@@ -1,0 +1,116 @@
+"""The group relay's first slice: members' posts are announced to every follower and listed
+in the outbox; a non-member's post gets a Reject; replies are stored, not relayed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from federation.local import create_actor
+from tests.conftest import LiveServer
+from tests.peer import Peer, PeerActor
+
+AS = "https://www.w3.org/ns/activitystreams"
+
+
+@pytest.fixture
+async def group_url(live_server: LiveServer) -> str:
+    await create_actor(live_server.pool, kind="Group", username="circle", name="Circle")
+    return f"{live_server.base_url}/groups/circle"
+
+
+async def post(
+    live_server: LiveServer, peer: Peer, url: str, doc: dict[str, Any], actor: PeerActor
+) -> None:
+    status, answer = await peer.post(f"{url}/inbox", doc, actor=actor)
+    assert status == 202, answer
+    await live_server.run_workers()
+
+
+def follow(peer: Peer, actor: PeerActor, group_url: str) -> dict[str, Any]:
+    return {"@context": AS, "id": peer.new_id(actor, "Follow"), "type": "Follow",
+            "actor": actor.actor_id, "object": group_url}  # fmt: skip
+
+
+def create(
+    peer: Peer,
+    actor: PeerActor,
+    group_url: str,
+    *,
+    mention: bool = True,
+    reply_to: str | None = None,
+) -> dict[str, Any]:
+    note: dict[str, Any] = {
+        "id": peer.new_id(actor, "Note"), "type": "Note", "attributedTo": actor.actor_id,
+        "content": "<p>hello circle</p>", "to": [AS + "#Public"], "cc": [],
+    }  # fmt: skip
+    if mention:
+        note["tag"] = {"type": "Mention", "href": group_url, "name": "@circle"}
+        note["cc"] = [group_url]
+    if reply_to:
+        note["inReplyTo"] = reply_to
+    return {
+        "@context": AS, "id": peer.new_id(actor, "Create"), "type": "Create",
+        "actor": actor.actor_id, "to": note["to"], "cc": note["cc"], "object": note,
+    }  # fmt: skip
+
+
+async def test_a_members_post_is_announced_to_followers_and_listed(
+    live_server: LiveServer, peer: Peer, group_url: str
+) -> None:
+    alice, bob = peer.actors["alice"], peer.add_actor("bob")
+    for member in (alice, bob):
+        await post(live_server, peer, group_url, follow(peer, member, group_url), member)
+    peer.received.clear()
+    doc = create(peer, alice, group_url)
+    await post(live_server, peer, group_url, doc, alice)
+
+    # alice and bob share the peer's inbox: one signed Announce reaches it.
+    announces = [r for r in peer.received if r.body["type"] == "Announce"]
+    assert len(announces) == 1 and announces[0].path == "/inbox"
+    announce = announces[0].body
+    assert announces[0].verification.ok
+    assert (announce["actor"], announce["object"]) == (group_url, doc["object"]["id"])
+    assert announce["cc"] == [f"{group_url}/followers"]
+
+    async with httpx.AsyncClient(headers={"Accept": "application/activity+json"}) as http:
+        outbox = (await http.get(f"{group_url}/outbox")).json()
+        page = (await http.get(outbox["first"])).json()
+    assert outbox["totalItems"] == 1
+    assert page["orderedItems"][0]["id"] == announce["id"]
+
+    # The same post again (a retried Create) is relayed once.
+    again = {**doc, "id": peer.new_id(alice, "Create")}
+    await post(live_server, peer, group_url, again, alice)
+    assert len([r for r in peer.received if r.body["type"] == "Announce"]) == 1
+
+
+async def test_a_non_members_post_is_rejected_not_dropped(
+    live_server: LiveServer, peer: Peer, group_url: str
+) -> None:
+    stranger = peer.actors["alice"]
+    doc = create(peer, stranger, group_url)
+    await post(live_server, peer, group_url, doc, stranger)
+    [reject] = [r for r in peer.received if r.body["type"] == "Reject"]
+    assert reject.path == "/users/alice/inbox" and reject.verification.ok
+    assert reject.body["object"] == doc["id"]
+    assert "members" in reject.body["summary"]
+    assert await live_server.pool.fetchval("SELECT count(*) FROM group_posts") == 0
+
+
+async def test_replies_and_unaddressed_posts_are_not_relayed(
+    live_server: LiveServer, peer: Peer, group_url: str
+) -> None:
+    alice = peer.actors["alice"]
+    await post(live_server, peer, group_url, follow(peer, alice, group_url), alice)
+    top = create(peer, alice, group_url)
+    await post(live_server, peer, group_url, top, alice)
+    reply = create(peer, alice, group_url, reply_to=top["object"]["id"])
+    unaddressed = create(peer, alice, group_url, mention=False)
+    for doc in (reply, unaddressed):
+        await post(live_server, peer, group_url, doc, alice)
+    assert await live_server.pool.fetchval("SELECT count(*) FROM group_posts") == 1
+    assert await live_server.pool.fetchval("SELECT count(*) FROM remote_objects") == 3
+    assert not [r for r in peer.received if r.body["type"] == "Reject"]
