@@ -3,7 +3,8 @@ announced by the group to all its followers and listed in its outbox; a post for
 someone who may not post there is answered with a ``Reject`` (never dropped silently).
 
 A post is "for" a group when it mentions the group or addresses it in to/cc/audience.
-Replies are stored, not relayed (the `top-level` reply mode, the default). Every follower gets
+Replies are stored, not relayed (the `top-level` reply mode, the default). When the author
+deletes a relayed post, each group withdraws it (``withdraw``). Every follower gets
 the Mastodon form, an ``Announce`` of the object (a boost); the FEP-1b12 form for group-aware
 software, settings, moderation and members-only groups come with the rest of the groups work.
 """
@@ -95,4 +96,24 @@ async def apply(
             )
             await outbox.send(ctx, conn, group, reject, [author_inbox])
             done.append(f"rejected by {group.username}: {decision.reason}")
+    return done
+
+
+async def withdraw(
+    ctx: FederationContext, conn: asyncpg.Connection, object_uris: list[str]
+) -> list[str]:
+    """Posts deleted by their author leave the groups that relayed them: each group sends
+    ``Undo(Announce)`` to its followers (Mastodon then removes the boost; it accepts a
+    ``Delete`` only from the author) and the post leaves the group's outbox."""
+    done = []
+    for group_id, announce in await group_posts.remove_relays_of(conn, object_uris):
+        group = await actors.local_actor_by_id(conn, group_id)
+        if group is None:
+            continue
+        group_uri = outbox.actor_id(ctx, group)
+        undo = outbox.new_activity(
+            ctx, group, "Undo", announce, to=[PUBLIC], cc=[f"{group_uri}/followers"]
+        )
+        await outbox.send(ctx, conn, group, undo, [], to_followers=True)
+        done.append(f"withdrawn by {group.username}")
     return done

@@ -77,6 +77,11 @@ async def local_actor_by_username(db: Executor, username: str) -> LocalActor | N
     return _local(row)
 
 
+async def local_actor_by_id(db: Executor, actor_id: int) -> LocalActor | None:
+    row = await db.fetchrow(f"SELECT {_LOCAL_COLUMNS} FROM local_actors WHERE id = $1", actor_id)
+    return _local(row)
+
+
 async def instance_actor(db: Executor) -> LocalActor | None:
     row = await db.fetchrow(f"SELECT {_LOCAL_COLUMNS} FROM local_actors WHERE kind = 'Application'")
     return _local(row)

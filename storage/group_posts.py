@@ -47,3 +47,23 @@ async def outbox_page(
         offset,
     )
     return int(total), [json.loads(r["announce"]) for r in rows]
+
+
+async def remove_relays_of(
+    db: Executor, object_uris: list[str]
+) -> list[tuple[int, dict[str, Any]]]:
+    """Take posts out of their groups' outboxes; returns (group id, the Announce) of each."""
+    rows = await db.fetch(
+        "UPDATE group_posts SET state = 'removed' "
+        "WHERE object_uri = ANY($1::text[]) AND state = 'relayed' RETURNING group_id, announce",
+        object_uris,
+    )
+    return [(r["group_id"], json.loads(r["announce"])) for r in rows]
+
+
+async def relayed_objects_of(db: Executor, author_uri: str) -> list[str]:
+    rows = await db.fetch(
+        "SELECT object_uri FROM group_posts WHERE author_uri = $1 AND state = 'relayed'",
+        author_uri,
+    )
+    return [r["object_uri"] for r in rows]

@@ -1,13 +1,15 @@
-"""Delete of a post (only by its author) or of an actor (drop its follows and content)."""
+"""Delete of a post (only by its author) or of an actor (drop its follows and content); the
+groups that relayed the post withdraw it."""
 
 from __future__ import annotations
 
 import asyncpg
 
+from federation import relay
 from federation.activities.base import Drop, require_object_id
 from federation.context import FederationContext
 from federation.wire import Activity
-from storage import actors, follows, objects
+from storage import actors, follows, group_posts, objects
 
 
 async def verify(ctx: FederationContext, activity: Activity) -> str:
@@ -26,9 +28,15 @@ async def receive(
     ctx: FederationContext, activity: Activity, prepared: str, conn: asyncpg.Connection
 ) -> str:
     if prepared == "actor":
+        relayed = await group_posts.relayed_objects_of(conn, activity.actor)
+        withdrawn = await relay.withdraw(ctx, conn, relayed)
         dropped = await follows.delete_follows_of(conn, activity.actor)
         removed = await objects.delete_objects_of(conn, activity.actor)
         await actors.mark_remote_actor_deleted(conn, activity.actor)
-        return f"actor deleted ({dropped} follows, {removed} objects removed)"
-    await objects.tombstone_object(conn, require_object_id(activity))
-    return "object deleted"
+        return (
+            f"actor deleted ({dropped} follows, {removed} objects removed, "
+            f"{len(withdrawn)} relays withdrawn)"
+        )
+    object_id = require_object_id(activity)
+    await objects.tombstone_object(conn, object_id)
+    return "; ".join(["object deleted", *await relay.withdraw(ctx, conn, [object_id])])

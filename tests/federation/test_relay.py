@@ -114,3 +114,25 @@ async def test_replies_and_unaddressed_posts_are_not_relayed(
     assert await live_server.pool.fetchval("SELECT count(*) FROM group_posts") == 1
     assert await live_server.pool.fetchval("SELECT count(*) FROM remote_objects") == 3
     assert not [r for r in peer.received if r.body["type"] == "Reject"]
+
+
+async def test_the_authors_delete_withdraws_the_relay(
+    live_server: LiveServer, peer: Peer, group_url: str
+) -> None:
+    alice = peer.actors["alice"]
+    await post(live_server, peer, group_url, follow(peer, alice, group_url), alice)
+    doc = create(peer, alice, group_url)
+    await post(live_server, peer, group_url, doc, alice)
+    [announce] = [r.body for r in peer.received if r.body["type"] == "Announce"]
+    tombstone = {"id": doc["object"]["id"], "type": "Tombstone"}
+    delete = {"@context": AS, "id": peer.new_id(alice, "Delete"), "type": "Delete",
+              "actor": alice.actor_id, "object": tombstone}  # fmt: skip
+    await post(live_server, peer, group_url, delete, alice)
+
+    [undo] = [r for r in peer.received if r.body["type"] == "Undo"]
+    assert undo.verification.ok and undo.body["actor"] == group_url
+    assert undo.body["object"]["id"] == announce["id"]
+    assert undo.body["object"]["type"] == "Announce"
+    async with httpx.AsyncClient(headers={"Accept": "application/activity+json"}) as http:
+        outbox = (await http.get(f"{group_url}/outbox")).json()
+    assert outbox["totalItems"] == 0
