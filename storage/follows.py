@@ -158,3 +158,11 @@ async def is_personal_inbox(db: Executor, inbox: str) -> bool:
             inbox,
         )
     )
+
+
+async def pending_for(db: Executor, followee_uri: str) -> list[Follow]:
+    rows = await db.fetch(
+        "SELECT * FROM follows WHERE followee_uri = $1 AND state = 'pending' ORDER BY id",
+        followee_uri,
+    )
+    return [Follow(**dict(r)) for r in rows]

@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 
+from federation import membership
 from federation.local import LocalActorError, create_actor
 from federation.urls import LocalUrls
+from server.app import build_federation
 from server.commands.common import (
     add_base_url_argument,
     add_data_dir_argument,
@@ -19,7 +21,7 @@ from server.settings import Settings
 from storage import actors
 
 NAME = "group"
-HELP = "create and list support groups"
+HELP = "create and list support groups; answer their follow requests"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -32,7 +34,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--approval", action="store_true", help="a moderator approves each new member"
     )
     listing = sub.add_parser("list", help="list the groups")
-    for p in (create, listing):
+    requests = sub.add_parser("requests", help="list a group's pending follow requests")
+    requests.add_argument("slug")
+    approve = sub.add_parser("approve", help="accept a follow request (sends Accept)")
+    reject = sub.add_parser("reject", help="refuse a follow request (sends Reject)")
+    for p in (approve, reject):
+        p.add_argument("slug")
+        p.add_argument("actor", help="the requesting actor's URL")
+    for p in (create, listing, requests, approve, reject):
         add_data_dir_argument(p)
         add_base_url_argument(p)
 
@@ -42,10 +51,36 @@ def run(args: argparse.Namespace) -> int:
     ensure_data_dir(settings)
     if args.group_command == "create":
         print(asyncio.run(_create(settings, args)))
-    else:
+    elif args.group_command == "list":
         for line in asyncio.run(_list(settings)):
             print(line)
+    else:
+        for line in asyncio.run(_membership(settings, args)):
+            print(line)
     return 0
+
+
+async def _membership(settings: Settings, args: argparse.Namespace) -> list[str]:
+    urls = LocalUrls(settings.base_url)
+    async with open_database(settings) as database:
+        group = await actors.local_actor_by_username(database.pool, args.slug)
+        if group is None or group.kind != "Group":
+            raise CommandError(f"no group named {args.slug!r}")
+        ctx = await build_federation(settings, database, urls)
+        try:
+            if args.group_command == "requests":
+                pending = await membership.pending_requests(ctx, group)
+                return [f"{f.follower_uri}\t{f.created_at:%Y-%m-%d %H:%M}" for f in pending] or [
+                    "no pending requests"
+                ]
+            approve = args.group_command == "approve"
+            try:
+                await membership.answer(ctx, group, args.actor, approve=approve)
+            except membership.MembershipError as exc:
+                raise CommandError(str(exc)) from None
+            return [f"{'approved' if approve else 'rejected'}: {args.actor}"]
+        finally:
+            await ctx.fetcher.close()
 
 
 async def _create(settings: Settings, args: argparse.Namespace) -> str:

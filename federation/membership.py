@@ -1,0 +1,42 @@
+"""Group membership decided by a moderator: pending follow requests approved (``Accept``) or
+rejected (``Reject``). The answer carries the Follow as its sender sent it (id, actor,
+object), which is how Mastodon and Fedify match it to their request."""
+
+from __future__ import annotations
+
+from federation import outbox
+from federation.context import FederationContext
+from storage import actors, follows
+from storage.actors import LocalActor
+from storage.follows import Follow
+
+
+class MembershipError(ValueError):
+    """The request cannot be answered as asked; the message says why."""
+
+
+async def pending_requests(ctx: FederationContext, group: LocalActor) -> list[Follow]:
+    return await follows.pending_for(ctx.pool, outbox.actor_id(ctx, group))
+
+
+async def answer(
+    ctx: FederationContext, group: LocalActor, follower_uri: str, *, approve: bool
+) -> Follow:
+    group_uri = outbox.actor_id(ctx, group)
+    request = await follows.follow_between(ctx.pool, follower_uri, group_uri)
+    if request is None or request.state != "pending":
+        raise MembershipError(f"{follower_uri} has no pending request to join {group.username}")
+    follower = await actors.remote_actor(ctx.pool, follower_uri)
+    if follower is None:
+        raise MembershipError(f"{follower_uri} is not known here")
+    follow = {"id": request.activity_uri, "type": "Follow", "actor": follower_uri,
+              "object": group_uri}  # fmt: skip
+    kind = "Accept" if approve else "Reject"
+    reply = outbox.new_activity(ctx, group, kind, follow, to=[follower_uri])
+    async with ctx.pool.acquire() as conn, conn.transaction():
+        if approve:
+            await follows.set_state(conn, request.id, "accepted")
+        else:
+            await follows.delete_follow(conn, follower_uri, group_uri)
+        await outbox.send(ctx, conn, group, reply, [follower.inbox])
+    return request

@@ -1,0 +1,63 @@
+"""Groups that approve members: a Follow waits until a moderator answers it (CLI), then the
+Accept or Reject reaches the requester, signed by the group."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from federation.local import create_actor
+from tests.conftest import LiveServer
+from tests.peer import Peer, PeerActor
+from tests.processes import clean_env, peerhaven
+
+AS = "https://www.w3.org/ns/activitystreams"
+
+
+@pytest.fixture
+async def group_url(live_server: LiveServer) -> str:
+    await create_actor(
+        live_server.pool, kind="Group", username="circle", name="Circle",
+        manually_approves_followers=True,
+    )  # fmt: skip
+    return f"{live_server.base_url}/groups/circle"
+
+
+def follow(peer: Peer, actor: PeerActor, group_url: str) -> dict[str, Any]:
+    return {"@context": AS, "id": peer.new_id(actor, "Follow"), "type": "Follow",
+            "actor": actor.actor_id, "object": group_url}  # fmt: skip
+
+
+async def test_requests_wait_for_a_moderator(
+    live_server: LiveServer, peer: Peer, group_url: str, database_url: str, tmp_path: Path
+) -> None:
+    alice, bob = peer.actors["alice"], peer.add_actor("bob")
+    requests = {a.name: follow(peer, a, group_url) for a in (alice, bob)}
+    for actor in (alice, bob):
+        status, _ = await peer.post(f"{group_url}/inbox", requests[actor.name], actor=actor)
+        assert status == 202
+    await live_server.run_workers()
+    assert peer.received == []  # nothing answered yet
+    states = await live_server.pool.fetch("SELECT state FROM follows")
+    assert [r["state"] for r in states] == ["pending", "pending"]
+
+    env = clean_env(DATABASE_URL=database_url, PEERHAVEN_BASE_URL=live_server.base_url)
+    args = ("--data-dir", str(tmp_path))
+    listed = peerhaven("group", "requests", "circle", *args, env=env)
+    assert alice.actor_id in listed.stdout and bob.actor_id in listed.stdout
+    assert peerhaven("group", "approve", "circle", alice.actor_id, *args, env=env).returncode == 0
+    assert peerhaven("group", "reject", "circle", bob.actor_id, *args, env=env).returncode == 0
+    again = peerhaven("group", "approve", "circle", bob.actor_id, *args, env=env)
+    assert again.returncode != 0 and "no pending request" in again.stderr
+    await live_server.run_workers()  # the server delivers what the CLI queued
+
+    answers = {r.path: r for r in peer.received}
+    accept, reject = answers["/users/alice/inbox"], answers["/users/bob/inbox"]
+    assert accept.body["type"] == "Accept" and accept.verification.ok
+    assert accept.body["object"]["id"] == requests["alice"]["id"]
+    assert reject.body["type"] == "Reject" and reject.verification.ok
+    assert reject.body["object"]["id"] == requests["bob"]["id"]
+    follows = await live_server.pool.fetch("SELECT follower_uri, state FROM follows")
+    assert [(r["follower_uri"], r["state"]) for r in follows] == [(alice.actor_id, "accepted")]
