@@ -208,6 +208,14 @@ class Fetcher:
         """Signed GET of an ActivityPub object; ``data`` is the parsed JSON object."""
         return await self._request("GET", url, None, None, expect_activity_json=True)
 
+    async def get_plain_json(self, url: str) -> FetchResult:
+        """GET of a JSON document that is not ActivityPub (NodeInfo): any JSON content type,
+        same guards and limits; ``data`` is the parsed JSON object. Never trusted as an
+        ActivityPub object (``get_json`` keeps refusing plain application/json)."""
+        return await self._request(
+            "GET", url, None, None, expect_activity_json=False, plain_json=True
+        )
+
     async def post(
         self, url: str, body: bytes, content_type: str, *, signer: Signer | None = None
     ) -> FetchResult:
@@ -306,6 +314,7 @@ class Fetcher:
         *,
         expect_activity_json: bool,
         signer: Signer | None = None,
+        plain_json: bool = False,
     ) -> FetchResult:
         current = self.check_url(url)
         signer = signer or self._signer
@@ -314,7 +323,7 @@ class Fetcher:
             # would let a redirect chain take max_redirects+1 times as long.
             async with asyncio.timeout(self.policy.total_timeout):
                 return await self._follow(
-                    method, current, body, content_type, expect_activity_json, signer
+                    method, current, body, content_type, expect_activity_json, signer, plain_json
                 )
         except TimeoutError:
             raise FetchError(FetchErrorReason.TIMEOUT, "request timed out", str(current)) from None
@@ -327,11 +336,14 @@ class Fetcher:
         content_type: str | None,
         expect_activity_json: bool,
         signer: Signer | None,
+        plain_json: bool = False,
     ) -> FetchResult:
         session = self._get_session()
         redirects = 0
         while True:
             headers = await self._headers(method, current, body, content_type, signer)
+            if plain_json:
+                headers["Accept"] = "application/json"
             try:
                 async with session.request(
                     method, current, headers=headers, data=body, allow_redirects=False
@@ -340,7 +352,9 @@ class Fetcher:
                         current = self._next_hop(method, current, resp, redirects)
                         redirects += 1
                         continue
-                    return await self._finish(resp, current, redirects, expect_activity_json)
+                    return await self._finish(
+                        resp, current, redirects, expect_activity_json, plain_json
+                    )
             except FetchError:
                 raise
             except TimeoutError:
@@ -404,6 +418,7 @@ class Fetcher:
         url: URL,
         redirects: int,
         expect_activity_json: bool,
+        plain_json: bool = False,
     ) -> FetchResult:
         if not 200 <= resp.status < 300:
             raise FetchError(
@@ -422,7 +437,7 @@ class Fetcher:
                 resp.status,
             )
         body = await self._read_capped(resp, url)
-        data = _parse_json_object(body, url) if expect_activity_json else None
+        data = _parse_json_object(body, url) if expect_activity_json or plain_json else None
         return FetchResult(
             url=str(url),
             status=resp.status,

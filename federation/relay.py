@@ -4,23 +4,26 @@ someone who may not post there is answered with a ``Reject`` (never dropped sile
 
 A post is "for" a group when it mentions the group or addresses it in to/cc/audience.
 Replies are stored, not relayed (the `top-level` reply mode, the default). When the author
-deletes a relayed post, each group withdraws it (``withdraw``). Every follower gets
-the Mastodon form, an ``Announce`` of the object (a boost); the FEP-1b12 form for group-aware
-software, settings, moderation and members-only groups come with the rest of the groups work.
+deletes a relayed post, each group withdraws it (``withdraw``). Followers' servers get the
+form they can show (by NodeInfo): group-aware software the FEP-1b12 ``Announce`` of the
+activity with ``audience``, Mastodon and unknown software an ``Announce`` of the object (a
+boost). Settings, moderation and members-only groups come with the rest of the groups work.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import asyncpg
 
 from federation import outbox
 from federation.context import FederationContext
 from federation.documents import PUBLIC
+from federation.nodeinfo import is_group_aware
 from federation.wire import Activity, APObject
-from storage import actors, follows, group_posts
+from storage import actors, follows, group_posts, software
 from storage.actors import LocalActor
 
 
@@ -78,17 +81,15 @@ async def apply(
         group = decision.group
         if decision.relay:
             group_uri = outbox.actor_id(ctx, group)
-            announce = outbox.new_activity(
-                ctx, group, "Announce", post.id,
-                to=[PUBLIC], cc=[f"{group_uri}/followers"],
-                published=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            )  # fmt: skip
+            boost = _announce(ctx, group, post.id)
             added = await group_posts.add(
                 conn, group_id=group.id, object_uri=post.id, author_uri=activity.actor,
-                announce=announce,
+                announce=boost,
             )  # fmt: skip
             if added:
-                await outbox.send(ctx, conn, group, announce, [], to_followers=True)
+                await _to_followers(ctx, conn, group, boost, _announce(
+                    ctx, group, _without_context(activity.raw), audience=group_uri
+                ))  # fmt: skip
                 done.append(f"relayed by {group.username}")
         elif decision.reason != "reply" and author_inbox is not None:
             reject = outbox.new_activity(
@@ -99,12 +100,48 @@ async def apply(
     return done
 
 
+def _announce(ctx: FederationContext, group: LocalActor, obj: Any, **extra: Any) -> dict[str, Any]:
+    group_uri = outbox.actor_id(ctx, group)
+    return outbox.new_activity(
+        ctx, group, "Announce", obj, to=[PUBLIC], cc=[f"{group_uri}/followers"],
+        published=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), **extra,
+    )  # fmt: skip
+
+
+def _without_context(raw: dict[str, Any]) -> dict[str, Any]:
+    """The activity as its author sent it, minus ``@context`` (the Announce carries one)."""
+    return {k: v for k, v in raw.items() if k != "@context"}
+
+
+async def _to_followers(
+    ctx: FederationContext,
+    conn: asyncpg.Connection,
+    group: LocalActor,
+    for_mastodon: dict[str, Any],
+    for_group_aware: dict[str, Any],
+) -> None:
+    """Each follower's server gets the form it can show, decided by its NodeInfo software:
+    group-aware software the FEP-1b12 form, Mastodon and unknown software the other."""
+    group_uri = outbox.actor_id(ctx, group)
+    inboxes = await software.follower_inboxes_by_software(conn, group_uri)
+    aware = [inbox for inbox, name in inboxes if is_group_aware(name)]
+    others = [inbox for inbox, name in inboxes if not is_group_aware(name)]
+    if others:
+        await outbox.send(ctx, conn, group, for_mastodon, others)
+    if aware:
+        await outbox.send(ctx, conn, group, for_group_aware, aware)
+
+
 async def withdraw(
-    ctx: FederationContext, conn: asyncpg.Connection, object_uris: list[str]
+    ctx: FederationContext,
+    conn: asyncpg.Connection,
+    object_uris: list[str],
+    delete: dict[str, Any] | None = None,
 ) -> list[str]:
-    """Posts deleted by their author leave the groups that relayed them: each group sends
-    ``Undo(Announce)`` to its followers (Mastodon then removes the boost; it accepts a
-    ``Delete`` only from the author) and the post leaves the group's outbox."""
+    """Posts deleted by their author leave the groups that relayed them: Mastodon-family
+    followers get ``Undo(Announce)`` (the boost disappears; Mastodon accepts a ``Delete`` only
+    from the author), group-aware ones the author's ``Delete`` announced (FEP-1b12); the post
+    leaves the group's outbox."""
     done = []
     for group_id, announce in await group_posts.remove_relays_of(conn, object_uris):
         group = await actors.local_actor_by_id(conn, group_id)
@@ -114,6 +151,11 @@ async def withdraw(
         undo = outbox.new_activity(
             ctx, group, "Undo", announce, to=[PUBLIC], cc=[f"{group_uri}/followers"]
         )
-        await outbox.send(ctx, conn, group, undo, [], to_followers=True)
+        forwarded = (
+            _announce(ctx, group, _without_context(delete), audience=group_uri)
+            if delete is not None
+            else undo
+        )
+        await _to_followers(ctx, conn, group, undo, forwarded)
         done.append(f"withdrawn by {group.username}")
     return done

@@ -67,8 +67,9 @@ class Peer:
     """Start with ``await peer.start()``; ``host`` names it (``localhost`` is another host
     than ``127.0.0.1`` for origin checks while reaching the same loopback server)."""
 
-    def __init__(self, host: str = "localhost") -> None:
+    def __init__(self, host: str = "localhost", *, software: str | None = None) -> None:
         self.host = host
+        self.software = software  # served as NodeInfo when set
         self.base_url = ""
         self.actors: dict[str, PeerActor] = {}
         self.documents: dict[str, dict[str, Any]] = {}
@@ -78,13 +79,18 @@ class Peer:
 
     async def start(self) -> Peer:
         app = web.Application()
+        app.router.add_get("/.well-known/nodeinfo", self._nodeinfo_links)
+        app.router.add_get("/nodeinfo/2.0", self._nodeinfo)
         app.router.add_get("/users/{name}", self._actor)
         app.router.add_post("/users/{name}/inbox", self._inbox)
         app.router.add_post("/inbox", self._inbox)
         app.router.add_get("/{tail:.*}", self._document)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        # A numeric host binds that loopback address (127.0.0.2 is another host than
+        # 127.0.0.1); a name binds 127.0.0.1.
+        bind = self.host if self.host[0].isdigit() else "127.0.0.1"
+        site = web.TCPSite(self._runner, bind, 0)
         await site.start()
         port = self._runner.addresses[0][1]
         self.base_url = f"http://{self.host}:{port}"
@@ -157,6 +163,21 @@ class Peer:
         if actor is None:
             return web.Response(status=404)
         return web.json_response(actor.document(), content_type=AP_JSON)
+
+    async def _nodeinfo_links(self, request: web.Request) -> web.Response:
+        if self.software is None:
+            return web.Response(status=404)
+        href = f"{self.base_url}/nodeinfo/2.0"
+        rel = "http://nodeinfo.diaspora.software/ns/schema/2.0"
+        return web.json_response({"links": [{"rel": rel, "href": href}]})
+
+    async def _nodeinfo(self, request: web.Request) -> web.Response:
+        if self.software is None:
+            return web.Response(status=404)
+        return web.json_response(
+            {"version": "2.0", "software": {"name": self.software, "version": "1.0"},
+             "protocols": ["activitypub"], "usage": {"users": {}}, "openRegistrations": False}
+        )  # fmt: skip
 
     async def _document(self, request: web.Request) -> web.Response:
         self.requests.append(str(request.url))

@@ -29,7 +29,7 @@ async def receive(
 ) -> str:
     if prepared == "actor":
         relayed = await group_posts.relayed_objects_of(conn, activity.actor)
-        withdrawn = await relay.withdraw(ctx, conn, relayed)
+        withdrawn = await relay.withdraw(ctx, conn, relayed, delete=dict(activity.raw))
         dropped = await follows.delete_follows_of(conn, activity.actor)
         removed = await objects.delete_objects_of(conn, activity.actor)
         await actors.mark_remote_actor_deleted(conn, activity.actor)
@@ -39,4 +39,5 @@ async def receive(
         )
     object_id = require_object_id(activity)
     await objects.tombstone_object(conn, object_id)
-    return "; ".join(["object deleted", *await relay.withdraw(ctx, conn, [object_id])])
+    withdrawn = await relay.withdraw(ctx, conn, [object_id], delete=dict(activity.raw))
+    return "; ".join(["object deleted", *withdrawn])

@@ -10,6 +10,7 @@ import asyncpg
 from federation import outbox
 from federation.activities.base import Drop, local_actor_at, require_object_id
 from federation.context import FederationContext
+from federation.nodeinfo import learn_software
 from federation.wire import Activity
 from storage import follows
 from storage.actors import LocalActor, RemoteActor
@@ -26,6 +27,8 @@ async def verify(ctx: FederationContext, activity: Activity) -> Prepared:
     if target is None or target.kind == "Application":
         raise Drop("not_a_followable_local_actor")
     follower = await ctx.directory.get_actor(activity.actor)
+    # What its server runs decides which relay form it gets (best effort: unknown = Mastodon).
+    await learn_software(ctx, activity.actor)
     return Prepared(target, follower)
 
 

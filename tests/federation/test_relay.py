@@ -136,3 +136,41 @@ async def test_the_authors_delete_withdraws_the_relay(
     async with httpx.AsyncClient(headers={"Accept": "application/activity+json"}) as http:
         outbox = (await http.get(f"{group_url}/outbox")).json()
     assert outbox["totalItems"] == 0
+
+
+async def test_each_server_gets_the_form_its_software_shows(
+    live_server: LiveServer, group_url: str
+) -> None:
+    mastodon = await Peer("localhost", software="mastodon").start()
+    lemmy = await Peer("127.0.0.2", software="lemmy").start()
+    try:
+        alice, carol = mastodon.add_actor("alice"), lemmy.add_actor("carol")
+        await post(live_server, mastodon, group_url, follow(mastodon, alice, group_url), alice)
+        await post(live_server, lemmy, group_url, follow(lemmy, carol, group_url), carol)
+        doc = create(mastodon, alice, group_url)
+        await post(live_server, mastodon, group_url, doc, alice)
+
+        [boost] = [r.body for r in mastodon.received if r.body["type"] == "Announce"]
+        [wrapped] = [r.body for r in lemmy.received if r.body["type"] == "Announce"]
+        assert boost["object"] == doc["object"]["id"]  # Mastodon: a boost of the post
+        assert wrapped["object"]["type"] == "Create"  # FEP-1b12: the activity itself
+        assert wrapped["object"]["id"] == doc["id"]
+        assert wrapped["object"]["object"] == doc["object"]
+        assert wrapped["audience"] == group_url
+        for received in (*mastodon.received, *lemmy.received):
+            assert received.verification.ok
+
+        tombstone = {"id": doc["object"]["id"], "type": "Tombstone"}
+        delete = {"@context": AS, "id": mastodon.new_id(alice, "Delete"), "type": "Delete",
+                  "actor": alice.actor_id, "object": tombstone}  # fmt: skip
+        await post(live_server, mastodon, group_url, delete, alice)
+        [undo] = [r.body for r in mastodon.received if r.body["type"] == "Undo"]
+        assert undo["object"]["id"] == boost["id"]
+        [announced_delete] = [
+            r.body for r in lemmy.received
+            if r.body["type"] == "Announce" and r.body["object"]["type"] == "Delete"
+        ]  # fmt: skip
+        assert announced_delete["object"]["id"] == delete["id"]
+    finally:
+        await mastodon.close()
+        await lemmy.close()
