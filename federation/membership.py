@@ -1,12 +1,16 @@
 """Group membership decided by a moderator: pending follow requests approved (``Accept``) or
-rejected (``Reject``). The answer carries the Follow as its sender sent it (id, actor,
-object), which is how Mastodon and Fedify match it to their request."""
+rejected (``Reject``), and bans (``Block``) and their end (``Undo(Block)``).
+
+An answer to a request carries the Follow as its sender sent it (id, actor, object), which is
+how Mastodon and Fedify match it to their request."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from federation import outbox
 from federation.context import FederationContext
-from storage import actors, follows
+from storage import actors, bans, follows
 from storage.actors import LocalActor
 from storage.follows import Follow
 
@@ -40,3 +44,37 @@ async def answer(
             await follows.delete_follow(conn, follower_uri, group_uri)
         await outbox.send(ctx, conn, group, reply, [follower.inbox])
     return request
+
+
+async def ban(
+    ctx: FederationContext,
+    group: LocalActor,
+    actor_uri: str,
+    *,
+    reason: str = "",
+    ends_at: datetime | None = None,
+) -> None:
+    """Ban a member: a ``Block`` from the group reaches them, their follow ends, and their
+    later posts to the group are refused with a ``Reject`` (until ``ends_at``)."""
+    target = await ctx.directory.get_actor(actor_uri)
+    group_uri = outbox.actor_id(ctx, group)
+    block = outbox.new_activity(ctx, group, "Block", actor_uri, to=[actor_uri])
+    async with ctx.pool.acquire() as conn, conn.transaction():
+        if not await bans.add(
+            conn, group_id=group.id, actor_uri=actor_uri, reason=reason, block=block,
+            ends_at=ends_at,
+        ):  # fmt: skip
+            raise MembershipError(f"{actor_uri} is already banned from {group.username}")
+        await follows.delete_follow(conn, actor_uri, group_uri)
+        await outbox.send(ctx, conn, group, block, [target.inbox])
+
+
+async def unban(ctx: FederationContext, group: LocalActor, actor_uri: str) -> None:
+    """Lift a ban: ``Undo(Block)`` reaches the former member."""
+    target = await ctx.directory.get_actor(actor_uri)
+    async with ctx.pool.acquire() as conn, conn.transaction():
+        block = await bans.remove(conn, group.id, actor_uri)
+        if block is None:
+            raise MembershipError(f"{actor_uri} is not banned from {group.username}")
+        undo = outbox.new_activity(ctx, group, "Undo", block, to=[actor_uri])
+        await outbox.send(ctx, conn, group, undo, [target.inbox])

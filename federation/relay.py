@@ -23,7 +23,7 @@ from federation.context import FederationContext
 from federation.documents import PUBLIC
 from federation.nodeinfo import is_group_aware
 from federation.wire import Activity, APObject
-from storage import actors, follows, group_posts, software
+from storage import actors, bans, follows, group_posts, software
 from storage.actors import LocalActor
 
 
@@ -39,8 +39,12 @@ async def decide(ctx: FederationContext, activity: Activity, post: APObject) -> 
     decisions = []
     for group in await addressed_groups(ctx, activity, post):
         group_uri = outbox.actor_id(ctx, group)
+        banned = await bans.active_reason(ctx.pool, group.id, activity.actor)
         follow = await follows.follow_between(ctx.pool, activity.actor, group_uri)
-        if follow is None or follow.state != "accepted":
+        if banned is not None:
+            reason = "you are banned from this group" + (f": {banned}" if banned else "")
+            decisions.append(RelayDecision(group, False, reason))
+        elif follow is None or follow.state != "accepted":
             decisions.append(RelayDecision(group, False, "only members may post to this group"))
         elif post.in_reply_to is not None:
             decisions.append(RelayDecision(group, False, "reply"))
@@ -159,3 +163,24 @@ async def withdraw(
         await _to_followers(ctx, conn, group, undo, forwarded)
         done.append(f"withdrawn by {group.username}")
     return done
+
+
+async def remove(ctx: FederationContext, group: LocalActor, object_uri: str) -> bool:
+    """A moderator takes a relayed post out of the group: Mastodon-family followers get
+    ``Undo(Announce)`` (the boost disappears), group-aware ones the group's ``Delete`` of the
+    post announced (FEP-1b12); it leaves the outbox. False when the group had not relayed it."""
+    async with ctx.pool.acquire() as conn, conn.transaction():
+        announce = await group_posts.remove_from_group(conn, group.id, object_uri)
+        if announce is None:
+            return False
+        group_uri = outbox.actor_id(ctx, group)
+        undo = outbox.new_activity(
+            ctx, group, "Undo", announce, to=[PUBLIC], cc=[f"{group_uri}/followers"]
+        )
+        delete = outbox.new_activity(
+            ctx, group, "Delete", object_uri, to=[PUBLIC], cc=[f"{group_uri}/followers"],
+            audience=group_uri,
+        )  # fmt: skip
+        announced = _announce(ctx, group, _without_context(delete), audience=group_uri)
+        await _to_followers(ctx, conn, group, undo, announced)
+    return True

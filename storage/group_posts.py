@@ -67,3 +67,14 @@ async def relayed_objects_of(db: Executor, author_uri: str) -> list[str]:
         author_uri,
     )
     return [r["object_uri"] for r in rows]
+
+
+async def remove_from_group(db: Executor, group_id: int, object_uri: str) -> dict[str, Any] | None:
+    """A moderator takes one post out of one group; returns its Announce, if it was there."""
+    raw = await db.fetchval(
+        "UPDATE group_posts SET state = 'removed' WHERE group_id = $1 AND object_uri = $2 "
+        "AND state = 'relayed' RETURNING announce",
+        group_id,
+        object_uri,
+    )
+    return None if raw is None else json.loads(raw)

@@ -1,12 +1,16 @@
-"""``peerhaven group create|list``: support groups (ActivityPub ``Group`` actors)."""
+"""``peerhaven group ...``: support groups (ActivityPub ``Group`` actors) and their moderation:
+create, list, answer follow requests, ban and unban members, remove relayed posts."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+from datetime import UTC, datetime, timedelta
 
-from federation import membership
+from federation import membership, relay
+from federation.context import FederationContext
 from federation.local import LocalActorError, create_actor
+from federation.remote import RemoteError
 from federation.urls import LocalUrls
 from server.app import build_federation
 from server.commands.common import (
@@ -19,9 +23,10 @@ from server.commands.common import (
 from server.errors import CommandError
 from server.settings import Settings
 from storage import actors
+from storage.actors import LocalActor
 
 NAME = "group"
-HELP = "create and list support groups; answer their follow requests"
+HELP = "create and moderate support groups"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -41,7 +46,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     for p in (approve, reject):
         p.add_argument("slug")
         p.add_argument("actor", help="the requesting actor's URL")
-    for p in (create, listing, requests, approve, reject):
+    ban = sub.add_parser("ban", help="ban a member (sends Block; later posts are refused)")
+    unban = sub.add_parser("unban", help="lift a ban (sends Undo(Block))")
+    for p in (ban, unban):
+        p.add_argument("slug")
+        p.add_argument("actor", help="the member's actor URL")
+    ban.add_argument("--reason", default="", help="told to the member with refused posts")
+    ban.add_argument("--days", type=float, help="the ban ends after this many days")
+    remove = sub.add_parser(
+        "remove", help="take a relayed post out of the group (Undo(Announce) to members)"
+    )
+    remove.add_argument("slug")
+    remove.add_argument("object", help="the post's URL (its id)")
+    for p in (create, listing, requests, approve, reject, ban, unban, remove):
         add_data_dir_argument(p)
         add_base_url_argument(p)
 
@@ -73,14 +90,29 @@ async def _membership(settings: Settings, args: argparse.Namespace) -> list[str]
                 return [f"{f.follower_uri}\t{f.created_at:%Y-%m-%d %H:%M}" for f in pending] or [
                     "no pending requests"
                 ]
-            approve = args.group_command == "approve"
             try:
-                await membership.answer(ctx, group, args.actor, approve=approve)
-            except membership.MembershipError as exc:
+                return [await _moderate(ctx, group, args)]
+            except (membership.MembershipError, RemoteError) as exc:
                 raise CommandError(str(exc)) from None
-            return [f"{'approved' if approve else 'rejected'}: {args.actor}"]
         finally:
             await ctx.fetcher.close()
+
+
+async def _moderate(ctx: FederationContext, group: LocalActor, args: argparse.Namespace) -> str:
+    action = args.group_command
+    if action in ("approve", "reject"):
+        await membership.answer(ctx, group, args.actor, approve=action == "approve")
+        return f"{'approved' if action == 'approve' else 'rejected'}: {args.actor}"
+    if action == "ban":
+        ends = datetime.now(UTC) + timedelta(days=args.days) if args.days else None
+        await membership.ban(ctx, group, args.actor, reason=args.reason, ends_at=ends)
+        return f"banned: {args.actor}" + (f" until {ends:%Y-%m-%d %H:%M} UTC" if ends else "")
+    if action == "unban":
+        await membership.unban(ctx, group, args.actor)
+        return f"unbanned: {args.actor}"
+    if not await relay.remove(ctx, group, args.object):
+        raise CommandError(f"{group.username} has not relayed {args.object}")
+    return f"removed: {args.object}"
 
 
 async def _create(settings: Settings, args: argparse.Namespace) -> str:

@@ -61,3 +61,39 @@ async def test_requests_wait_for_a_moderator(
     assert reject.body["object"]["id"] == requests["bob"]["id"]
     follows = await live_server.pool.fetch("SELECT follower_uri, state FROM follows")
     assert [(r["follower_uri"], r["state"]) for r in follows] == [(alice.actor_id, "accepted")]
+
+
+async def test_ban_and_unban(
+    live_server: LiveServer, peer: Peer, database_url: str, tmp_path: Path
+) -> None:
+    await create_actor(live_server.pool, kind="Group", username="open", name="Open")
+    group_url = f"{live_server.base_url}/groups/open"
+    alice = peer.actors["alice"]
+    await peer.post(f"{group_url}/inbox", follow(peer, alice, group_url), actor=alice)
+    await live_server.run_workers()
+    env = clean_env(DATABASE_URL=database_url, PEERHAVEN_BASE_URL=live_server.base_url)
+    args = ("--data-dir", str(tmp_path))
+    banned = peerhaven("group", "ban", "open", alice.actor_id, "--reason", "spam", *args, env=env)
+    assert banned.returncode == 0, banned.stderr
+    await live_server.run_workers()
+    [block] = [r for r in peer.received if r.body["type"] == "Block"]
+    assert block.verification.ok and block.body["object"] == alice.actor_id
+    assert await live_server.pool.fetchval("SELECT count(*) FROM follows") == 0
+
+    # A post to the group now gets a Reject naming the ban; nothing is relayed.
+    note = {"id": peer.new_id(alice, "Note"), "type": "Note", "attributedTo": alice.actor_id,
+            "content": "<p>again</p>", "to": [group_url]}  # fmt: skip
+    create = {"@context": AS, "id": peer.new_id(alice, "Create"), "type": "Create",
+              "actor": alice.actor_id, "to": [group_url], "object": note}  # fmt: skip
+    await peer.post(f"{group_url}/inbox", create, actor=alice)
+    await live_server.run_workers()
+    [reject] = [r for r in peer.received if r.body["type"] == "Reject"]
+    assert "banned" in reject.body["summary"] and "spam" in reject.body["summary"]
+
+    unbanned = peerhaven("group", "unban", "open", alice.actor_id, *args, env=env)
+    assert unbanned.returncode == 0, unbanned.stderr
+    await live_server.run_workers()
+    [undo] = [r for r in peer.received if r.body["type"] == "Undo"]
+    assert undo.body["object"]["id"] == block.body["id"]
+    again = peerhaven("group", "unban", "open", alice.actor_id, *args, env=env)
+    assert again.returncode != 0 and "not banned" in again.stderr
