@@ -45,6 +45,7 @@ def routes() -> list[Route]:
         Route("/actor", actors.actor, methods=["GET"]),
         Route("/actor/inbox", inbox.inbox, methods=["POST"]),
     ]
+    table.append(Route("/users/{username}/notes/{note}", actors.note, methods=["GET"]))
     for prefix in ("groups", "users"):
         table.append(Route(f"/{prefix}/{{username}}", actors.actor, methods=["GET"]))
         table.append(Route(f"/{prefix}/{{username}}/inbox", inbox.inbox, methods=["POST"]))

@@ -9,7 +9,7 @@ from federation import documents
 from federation.urls import INSTANCE_ACTOR_USERNAME
 from server.pages import templates
 from server.routes.negotiation import ActivityJSONResponse, json_error, wants_activity_json
-from storage import actors, follows, group_posts
+from storage import actors, follows, group_posts, local_posts
 from storage.actors import LocalActor
 
 PAGE_SIZE = 20
@@ -87,3 +87,18 @@ async def collection(request: Request) -> Response:
             collection_id, page, items, total=total, page_size=PAGE_SIZE
         )
     )
+
+
+async def note(request: Request) -> Response:
+    """A staff account's note at its id: JSON for ActivityPub clients, 410 once deleted."""
+    found = await _actor_from_path(request)
+    if found is None:
+        return json_error(404, "not_found", "no such note")
+    urls = request.app.state.urls
+    uri = f"{urls.actor(found.kind, found.username)}/notes/{request.path_params['note']}"
+    post = await local_posts.get(request.app.state.database.pool, uri)
+    if post is None or post[0] != found.id:
+        return json_error(404, "not_found", "no such note")
+    if post[2]:
+        return ActivityJSONResponse({"id": uri, "type": "Tombstone"}, status_code=410)
+    return ActivityJSONResponse(post[1])
