@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 from federation.urls import LocalUrls
@@ -20,6 +21,9 @@ ACTOR_CONTEXT: list[Any] = [
     SECURITY_CONTEXT,
     {
         "manuallyApprovesFollowers": "as:manuallyApprovesFollowers",
+        "schema": "http://schema.org#",
+        "PropertyValue": "schema:PropertyValue",
+        "value": "schema:value",
         "sensitive": "as:sensitive",
         "toot": "http://joinmastodon.org/ns#",
         "discoverable": "toot:discoverable",
@@ -60,6 +64,13 @@ def actor_document(actor: LocalActor, urls: LocalUrls) -> dict[str, Any]:
     if actor.kind == "Group":
         # Lemmy reads this to decide whether it may post; FEP-1b12 groups relay members' posts.
         doc["postingRestrictedToMods"] = False
+        if actor.rules:
+            # Mastodon shows PropertyValue attachments as profile fields: the rules stay in
+            # view of anyone looking at the group from there.
+            doc["attachment"] = [
+                {"type": "PropertyValue", "name": f"Rule {n}", "value": html.escape(rule)}
+                for n, rule in enumerate(actor.rules, start=1)
+            ]
     if actor.kind == "Application":
         # Mastodon's instance actor shape: no followers, never discoverable.
         doc["manuallyApprovesFollowers"] = True

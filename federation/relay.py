@@ -2,8 +2,9 @@
 announced by the group to all its followers and listed in its outbox; a post for a group from
 someone who may not post there is answered with a ``Reject`` (never dropped silently).
 
-A post is "for" a group when it mentions the group or addresses it in to/cc/audience.
-Replies are stored, not relayed (the `top-level` reply mode, the default). When the author
+A post is "for" a group when it mentions the group or addresses it in to/cc/audience. Who
+may post is a group setting (``members``, the default, or ``anyone``); replies are stored, not
+relayed, unless the group relays ``all`` replies (the default is ``top-level``). When the author
 deletes a relayed post, each group withdraws it (``withdraw``). Followers' servers get the
 form they can show (by NodeInfo): group-aware software the FEP-1b12 ``Announce`` of the
 activity with ``audience``, Mastodon and unknown software an ``Announce`` of the object (a
@@ -44,12 +45,12 @@ async def decide(ctx: FederationContext, activity: Activity, post: APObject) -> 
         if banned is not None:
             reason = "you are banned from this group" + (f": {banned}" if banned else "")
             decisions.append(RelayDecision(group, False, reason))
-        elif follow is None or follow.state != "accepted":
+        elif group.posting == "members" and (follow is None or follow.state != "accepted"):
             decisions.append(RelayDecision(group, False, "only members may post to this group"))
-        elif post.in_reply_to is not None:
+        elif post.in_reply_to is not None and group.replies == "top-level":
             decisions.append(RelayDecision(group, False, "reply"))
         else:
-            decisions.append(RelayDecision(group, True, "member"))
+            decisions.append(RelayDecision(group, True, "may post"))
     return decisions
 
 

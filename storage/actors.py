@@ -26,16 +26,49 @@ class LocalActor:
     public_key_pem: str
     private_key_pem: str
     published: datetime
+    rules: tuple[str, ...] = ()
+    posting: str = "members"  # who may post to a group: members | anyone
+    replies: str = "top-level"  # which replies a group relays: all | top-level
 
 
 _LOCAL_COLUMNS = (
     "id, kind, username, name, summary, icon_url, manually_approves_followers, discoverable, "
-    "hide_followers, public_key_pem, private_key_pem, published"
+    "hide_followers, public_key_pem, private_key_pem, published, rules, posting, replies"
 )
+
+# Settings an admin may change (column names: never taken from input unchecked).
+SETTINGS = frozenset(
+    {"name", "summary", "icon_url", "manually_approves_followers", "discoverable",
+     "hide_followers", "rules", "posting", "replies"}
+)  # fmt: skip
 
 
 def _local(row: asyncpg.Record | None) -> LocalActor | None:
-    return None if row is None else LocalActor(**dict(row))
+    if row is None:
+        return None
+    data = dict(row)
+    data["rules"] = tuple(json.loads(data["rules"]))
+    return LocalActor(**data)
+
+
+async def update_settings(db: Executor, actor_id: int, changes: dict[str, Any]) -> LocalActor:
+    unknown = set(changes) - SETTINGS
+    if unknown:
+        raise ValueError(f"not a setting: {', '.join(sorted(unknown))}")
+    values = {k: json.dumps(list(v)) if k == "rules" else v for k, v in changes.items()}
+    assignments = ", ".join(
+        f"{name} = ${i}::jsonb" if name == "rules" else f"{name} = ${i}"
+        for i, name in enumerate(values, start=2)
+    )
+    row = await db.fetchrow(
+        f"UPDATE local_actors SET {assignments} WHERE id = $1 RETURNING {_LOCAL_COLUMNS}",
+        actor_id,
+        *values.values(),
+    )
+    actor = _local(row)
+    if actor is None:
+        raise LookupError(f"no local actor {actor_id}")
+    return actor
 
 
 async def create_local_actor(
@@ -93,7 +126,7 @@ async def list_local_actors(db: Executor, kind: str | None = None) -> list[Local
         "ORDER BY username",
         kind,
     )
-    return [LocalActor(**dict(r)) for r in rows]
+    return [actor for r in rows if (actor := _local(r)) is not None]
 
 
 async def count_local_actors(db: Executor, kind: str) -> int:

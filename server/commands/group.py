@@ -7,7 +7,7 @@ import argparse
 import asyncio
 from datetime import UTC, datetime, timedelta
 
-from federation import membership, relay
+from federation import group_settings, membership, relay
 from federation.context import FederationContext
 from federation.local import LocalActorError, create_actor
 from federation.remote import RemoteError
@@ -53,12 +53,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         p.add_argument("actor", help="the member's actor URL")
     ban.add_argument("--reason", default="", help="told to the member with refused posts")
     ban.add_argument("--days", type=float, help="the ban ends after this many days")
+    settings = sub.add_parser("set", help="change settings (an Update reaches the followers)")
+    settings.add_argument("slug")
+    settings.add_argument("--name")
+    settings.add_argument("--summary")
+    settings.add_argument("--rule", action="append", help="a rule (repeat; replaces the list)")
+    settings.add_argument("--icon", help="the URL of the group's icon")
+    settings.add_argument("--membership", choices=["open", "approval"])
+    settings.add_argument("--posting", choices=["members", "anyone"], help="who may post")
+    settings.add_argument("--replies", choices=["all", "top-level"], help="replies relayed")
+    settings.add_argument("--discoverable", choices=["yes", "no"])
+    settings.add_argument("--hide-members", choices=["yes", "no"])
     remove = sub.add_parser(
         "remove", help="take a relayed post out of the group (Undo(Announce) to members)"
     )
     remove.add_argument("slug")
     remove.add_argument("object", help="the post's URL (its id)")
-    for p in (create, listing, requests, approve, reject, ban, unban, remove):
+    for p in (create, listing, requests, approve, reject, ban, unban, remove, settings):
         add_data_dir_argument(p)
         add_base_url_argument(p)
 
@@ -107,12 +118,38 @@ async def _moderate(ctx: FederationContext, group: LocalActor, args: argparse.Na
         ends = datetime.now(UTC) + timedelta(days=args.days) if args.days else None
         await membership.ban(ctx, group, args.actor, reason=args.reason, ends_at=ends)
         return f"banned: {args.actor}" + (f" until {ends:%Y-%m-%d %H:%M} UTC" if ends else "")
+    if action == "set":
+        changes = setting_changes(args)
+        if not changes:
+            raise CommandError("nothing to change: give at least one setting")
+        updated = await group_settings.change(ctx, group, changes)
+        return "updated: " + ", ".join(f"{k}={getattr(updated, k)!r}" for k in sorted(changes))
     if action == "unban":
         await membership.unban(ctx, group, args.actor)
         return f"unbanned: {args.actor}"
     if not await relay.remove(ctx, group, args.object):
         raise CommandError(f"{group.username} has not relayed {args.object}")
     return f"removed: {args.object}"
+
+
+def setting_changes(args: argparse.Namespace) -> dict[str, object]:
+    yes = {"yes": True, "no": False}
+    changes: dict[str, object] = {
+        "name": args.name,
+        "summary": args.summary,
+        "rules": tuple(args.rule) if args.rule else None,
+        "icon_url": args.icon,
+        "manually_approves_followers": (
+            None if args.membership is None else args.membership == "approval"
+        ),
+        "posting": args.posting,
+        "replies": args.replies,
+        "discoverable": yes.get(args.discoverable) if args.discoverable else None,
+        "hide_followers": yes.get(args.hide_members) if args.hide_members else None,
+    }
+    if args.icon is not None and not args.icon.startswith(("https://", "http://")):
+        raise CommandError("--icon must be an http(s) URL")
+    return {k: v for k, v in changes.items() if v is not None}
 
 
 async def _create(settings: Settings, args: argparse.Namespace) -> str:

@@ -1,0 +1,27 @@
+"""Changing a group's settings: stored, then an ``Update`` of the Group actor reaches every
+follower so their servers show the new name, summary, rules and membership mode."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from federation import outbox
+from federation.context import FederationContext
+from federation.documents import PUBLIC, actor_document
+from storage import actors
+from storage.actors import LocalActor
+
+
+async def change(ctx: FederationContext, group: LocalActor, changes: dict[str, Any]) -> LocalActor:
+    if not changes:
+        return group
+    async with ctx.pool.acquire() as conn, conn.transaction():
+        updated = await actors.update_settings(conn, group.id, changes)
+        document = actor_document(updated, ctx.urls)
+        document.pop("@context", None)
+        group_uri = outbox.actor_id(ctx, updated)
+        update = outbox.new_activity(
+            ctx, updated, "Update", document, to=[PUBLIC], cc=[f"{group_uri}/followers"]
+        )
+        await outbox.send(ctx, conn, updated, update, [], to_followers=True)
+    return updated

@@ -1,0 +1,70 @@
+"""Group settings from the CLI: an Update of the Group reaches its followers; who may post and
+which replies are relayed follow the settings; rules show as profile fields and on the page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from federation.local import create_actor
+from tests.conftest import LiveServer
+from tests.peer import Peer, PeerActor
+from tests.processes import clean_env, peerhaven
+
+AS = "https://www.w3.org/ns/activitystreams"
+
+
+def note_create(
+    peer: Peer, actor: PeerActor, group_url: str, reply_to: str | None = None
+) -> dict[str, Any]:
+    note = {"id": peer.new_id(actor, "Note"), "type": "Note", "attributedTo": actor.actor_id,
+            "content": "<p>hi</p>", "to": [AS + "#Public"], "cc": [group_url]}  # fmt: skip
+    if reply_to:
+        note["inReplyTo"] = reply_to
+    return {
+        "@context": AS, "id": peer.new_id(actor, "Create"), "type": "Create",
+        "actor": actor.actor_id, "to": note["to"], "cc": note["cc"], "object": note,
+    }  # fmt: skip
+
+
+async def test_settings_change_what_the_group_does(
+    live_server: LiveServer, peer: Peer, database_url: str, tmp_path: Path
+) -> None:
+    await create_actor(live_server.pool, kind="Group", username="circle", name="Circle")
+    group_url = f"{live_server.base_url}/groups/circle"
+    member, stranger = peer.actors["alice"], peer.add_actor("bob")
+    follow = {"@context": AS, "id": peer.new_id(member, "Follow"), "type": "Follow",
+              "actor": member.actor_id, "object": group_url}  # fmt: skip
+    await peer.post(f"{group_url}/inbox", follow, actor=member)
+    await live_server.run_workers()
+
+    env = clean_env(DATABASE_URL=database_url, PEERHAVEN_BASE_URL=live_server.base_url)
+    result = peerhaven(
+        "group", "set", "circle", "--name", "Calm Circle", "--posting", "anyone",
+        "--replies", "all", "--rule", "Be kind", "--rule", "No method details",
+        "--data-dir", str(tmp_path), env=env,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    await live_server.run_workers()
+    [update] = [r for r in peer.received if r.body["type"] == "Update"]
+    assert update.verification.ok and update.body["object"]["name"] == "Calm Circle"
+    fields = [(f["name"], f["value"]) for f in update.body["object"]["attachment"]]
+    assert fields == [("Rule 1", "Be kind"), ("Rule 2", "No method details")]
+
+    # anyone may post now, and replies are relayed
+    top = note_create(peer, stranger, group_url)
+    reply = note_create(peer, stranger, group_url, reply_to=top["object"]["id"])
+    for doc in (top, reply):
+        await peer.post(f"{group_url}/inbox", doc, actor=stranger)
+    await live_server.run_workers()
+    relayed = await live_server.pool.fetch("SELECT object_uri FROM group_posts ORDER BY id")
+    assert [r["object_uri"] for r in relayed] == [top["object"]["id"], reply["object"]["id"]]
+
+    async with httpx.AsyncClient() as http:
+        page = await http.get(group_url, headers={"Accept": "text/html"})
+    assert "Calm Circle" in page.text and "<li>No method details</li>" in page.text
+
+    nothing = peerhaven("group", "set", "circle", "--data-dir", str(tmp_path), env=env)
+    assert nothing.returncode != 0 and "nothing to change" in nothing.stderr
