@@ -13,6 +13,8 @@ boost). Settings, moderation and members-only groups come with the rest of the g
 
 from __future__ import annotations
 
+import html
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -79,8 +81,10 @@ async def apply(
     post: APObject,
     decisions: list[RelayDecision],
     author_inbox: str | None,
+    author_software: str | None = None,
 ) -> list[str]:
-    """Announce relayed posts and reject refused ones, in the caller's transaction."""
+    """Announce relayed posts and reject refused ones (with a direct message to authors on
+    Mastodon-family software, which shows no Reject), in the caller's transaction."""
     done = []
     for decision in decisions:
         group = decision.group
@@ -101,8 +105,34 @@ async def apply(
                 ctx, group, "Reject", activity.id, to=[activity.actor], summary=decision.reason
             )
             await outbox.send(ctx, conn, group, reject, [author_inbox])
+            if not is_group_aware(author_software):
+                # Mastodon shows no Reject: tell the author in a direct message instead.
+                note = _refusal_note(ctx, group, activity.actor, decision.reason)
+                await outbox.send(ctx, conn, group, note, [author_inbox])
             done.append(f"rejected by {group.username}: {decision.reason}")
     return done
+
+
+def _refusal_note(
+    ctx: FederationContext, group: LocalActor, author: str, reason: str
+) -> dict[str, Any]:
+    """A direct message (addressed to the author only, mentioning them) in one sentence."""
+    group_uri = outbox.actor_id(ctx, group)
+    text = f"Your post was not shared in {group.name}: {reason}."
+    name = html.escape(author.rstrip("/").rsplit("/", 1)[-1])
+    link = f'<a href="{html.escape(author)}" class="u-url mention">@{name}</a>'
+    mention = f'<span class="h-card">{link}</span>'
+    note = {
+        "id": f"{group_uri}/notes/{uuid.uuid4().hex}",
+        "type": "Note",
+        "attributedTo": group_uri,
+        "to": [author],
+        "cc": [],
+        "content": f"<p>{mention} {html.escape(text)}</p>",
+        "tag": [{"type": "Mention", "href": author}],
+        "published": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
+    return outbox.new_activity(ctx, group, "Create", note, to=[author], cc=[])
 
 
 def _announce(ctx: FederationContext, group: LocalActor, obj: Any, **extra: Any) -> dict[str, Any]:

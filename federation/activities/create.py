@@ -11,6 +11,7 @@ from federation import relay
 from federation.activities.base import Drop
 from federation.activities.objects import resolve_post, store_post
 from federation.context import FederationContext
+from federation.nodeinfo import learn_software
 from federation.wire import Activity, APObject
 from storage import objects
 
@@ -20,6 +21,7 @@ class Prepared:
     post: APObject
     decisions: list[relay.RelayDecision]
     author_inbox: str | None
+    author_software: str | None
 
 
 async def verify(ctx: FederationContext, activity: Activity) -> Prepared:
@@ -28,10 +30,11 @@ async def verify(ctx: FederationContext, activity: Activity) -> Prepared:
     if existing is not None and existing["deleted_at"] is not None:
         raise Drop("object_was_deleted")  # a late or replayed Create cannot resurrect it
     decisions = await relay.decide(ctx, activity, post)
-    author_inbox = None
+    author_inbox = author_software = None
     if any(not d.relay for d in decisions):
         author_inbox = (await ctx.directory.get_actor(activity.actor)).inbox
-    return Prepared(post, decisions, author_inbox)
+        author_software = await learn_software(ctx, activity.actor)
+    return Prepared(post, decisions, author_inbox, author_software)
 
 
 async def receive(
@@ -40,6 +43,7 @@ async def receive(
     post = prepared.post
     await store_post(conn, post, activity.actor)
     outcomes = await relay.apply(
-        ctx, conn, activity, post, prepared.decisions, prepared.author_inbox
-    )
+        ctx, conn, activity, post, prepared.decisions, prepared.author_inbox,
+        prepared.author_software,
+    )  # fmt: skip
     return "; ".join([f"{post.type.lower()} stored", *outcomes])

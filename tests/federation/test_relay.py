@@ -174,3 +174,27 @@ async def test_each_server_gets_the_form_its_software_shows(
     finally:
         await mastodon.close()
         await lemmy.close()
+
+
+async def test_refused_mastodon_authors_also_get_a_direct_message(
+    live_server: LiveServer, group_url: str
+) -> None:
+    mastodon = await Peer("localhost", software="mastodon").start()
+    lemmy = await Peer("127.0.0.2", software="lemmy").start()
+    try:
+        for peer_ in (mastodon, lemmy):
+            author = peer_.add_actor("stranger")
+            await post(live_server, peer_, group_url, create(peer_, author, group_url), author)
+        [m_reject] = [r.body for r in mastodon.received if r.body["type"] == "Reject"]
+        [dm] = [r for r in mastodon.received if r.body["type"] == "Create"]
+        note = dm.body["object"]
+        assert dm.verification.ok and dm.path == "/users/stranger/inbox"
+        assert note["to"] == [mastodon.actors["stranger"].actor_id] and note["cc"] == []
+        assert "not shared in Circle" in note["content"] and "members" in note["content"]
+        assert note["tag"][0]["href"] == mastodon.actors["stranger"].actor_id
+        assert m_reject["summary"] in note["content"]
+        # Group-aware software shows the Reject itself: no extra message.
+        assert [r.body["type"] for r in lemmy.received] == ["Reject"]
+    finally:
+        await mastodon.close()
+        await lemmy.close()
