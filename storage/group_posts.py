@@ -78,3 +78,21 @@ async def remove_from_group(db: Executor, group_id: int, object_uri: str) -> dic
         object_uri,
     )
     return None if raw is None else json.loads(raw)
+
+
+async def recent_public(db: Executor, group_id: int, limit: int = 20) -> list[dict[str, Any]]:
+    """The group's latest relayed public posts, with their content, for its page."""
+    rows = await db.fetch(
+        """
+        SELECT o.uri, o.content, o.summary, o.published, a.preferred_username, a.domain
+        FROM group_posts p
+        JOIN remote_objects o ON o.uri = p.object_uri AND o.deleted_at IS NULL
+        LEFT JOIN remote_actors a ON a.uri = p.author_uri
+        WHERE p.group_id = $1 AND p.state = 'relayed'
+          AND o.document -> 'to' ? 'https://www.w3.org/ns/activitystreams#Public'
+        ORDER BY p.id DESC LIMIT $2
+        """,
+        group_id,
+        limit,
+    )
+    return [dict(r) for r in rows]

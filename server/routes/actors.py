@@ -33,6 +33,9 @@ async def actor(request: Request) -> Response:
     urls = request.app.state.urls
     if wants_activity_json(request):
         return ActivityJSONResponse(documents.actor_document(found, urls))
+    posts = []
+    if found.kind == "Group":
+        posts = await group_posts.recent_public(request.app.state.database.pool, found.id)
     return templates.TemplateResponse(
         request,
         "actor.html",
@@ -40,6 +43,7 @@ async def actor(request: Request) -> Response:
             "instance_name": request.app.state.settings.instance_name,
             "actor": found,
             "handle": f"@{found.username}@{urls.domain}",
+            "posts": posts,
         },
         headers={"Vary": "Accept"},
     )

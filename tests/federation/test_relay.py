@@ -261,3 +261,24 @@ async def test_relay_forms_have_the_fields_real_peers_send(
             inner = set(theirs["object"]) - unsigned - {"@context"}
             if theirs["object"]["type"] == mine["object"]["type"]:
                 assert inner <= set(mine["object"]) | {"audience", "published"}
+
+
+async def test_pages_show_groups_and_their_recent_public_posts(
+    live_server: LiveServer, peer: Peer, group_url: str
+) -> None:
+    await create_actor(live_server.pool, kind="Group", username="hidden", name="Hidden")
+    await live_server.pool.execute(
+        "UPDATE local_actors SET discoverable = false WHERE username = 'hidden'"
+    )
+    alice = peer.actors["alice"]
+    await post(live_server, peer, group_url, follow(peer, alice, group_url), alice)
+    doc = create(peer, alice, group_url)
+    doc["object"]["summary"] = "a hard day"
+    doc["object"]["content"] = "<p>words <script>x()</script>of support</p>"
+    await post(live_server, peer, group_url, doc, alice)
+    async with httpx.AsyncClient(headers={"Accept": "text/html"}) as http:
+        home = (await http.get(live_server.base_url + "/")).text
+        page = (await http.get(group_url)).text
+    assert "@circle@" in home and "Hidden" not in home
+    assert "<summary>a hard day</summary>" in page  # content warnings stay folded
+    assert "words" in page and "<script>" not in page
