@@ -215,3 +215,24 @@ async def remove(ctx: FederationContext, group: LocalActor, object_uri: str) -> 
         announced = _announce(ctx, group, _without_context(delete), audience=group_uri)
         await _to_followers(ctx, conn, group, undo, announced)
     return True
+
+
+async def forward(
+    ctx: FederationContext, conn: asyncpg.Connection, object_uri: str, activity: Activity
+) -> list[str]:
+    """An ``Update`` by the author of a relayed post, or a ``Like`` of one, reaches the group's
+    group-aware followers as the group's ``Announce`` of it (FEP-1b12). Mastodon-family
+    servers get nothing: they apply updates only from the author, and show no likes."""
+    done = []
+    for group_id in await group_posts.groups_relaying(conn, object_uri):
+        group = await actors.local_actor_by_id(conn, group_id)
+        if group is None:
+            continue
+        group_uri = outbox.actor_id(ctx, group)
+        inboxes = await software.follower_inboxes_by_software(conn, group_uri)
+        aware = [inbox for inbox, name in inboxes if is_group_aware(name)]
+        if aware:
+            announce = _announce(ctx, group, _without_context(activity.raw), audience=group_uri)
+            await outbox.send(ctx, conn, group, announce, aware)
+            done.append(f"forwarded by {group.username}")
+    return done

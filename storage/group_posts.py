@@ -96,3 +96,11 @@ async def recent_public(db: Executor, group_id: int, limit: int = 20) -> list[di
         limit,
     )
     return [dict(r) for r in rows]
+
+
+async def groups_relaying(db: Executor, object_uri: str) -> list[int]:
+    rows = await db.fetch(
+        "SELECT group_id FROM group_posts WHERE object_uri = $1 AND state = 'relayed'",
+        object_uri,
+    )
+    return [r["group_id"] for r in rows]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncpg
 
+from federation import relay
 from federation.activities.base import require_object_id
 from federation.context import FederationContext
 from federation.wire import Activity
@@ -25,4 +26,9 @@ async def receive(
         object_uri=prepared,
         content=activity.content,
     )
-    return f"{activity.type.lower()} recorded" if new else "already recorded"
+    if not new:
+        return "already recorded"
+    forwarded = (
+        await relay.forward(ctx, conn, prepared, activity) if activity.type == "Like" else []
+    )
+    return "; ".join([f"{activity.type.lower()} recorded", *forwarded])

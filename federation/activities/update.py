@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncpg
 
+from federation import relay
 from federation.activities.base import Drop, require_object_id
 from federation.activities.objects import resolve_post, store_post
 from federation.context import FederationContext
@@ -38,4 +39,5 @@ async def receive(
     if prepared is None:
         return "actor refreshed"
     await store_post(conn, prepared, activity.actor)
-    return f"{prepared.type.lower()} updated"
+    forwarded = await relay.forward(ctx, conn, prepared.id, activity)
+    return "; ".join([f"{prepared.type.lower()} updated", *forwarded])

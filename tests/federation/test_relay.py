@@ -282,3 +282,33 @@ async def test_pages_show_groups_and_their_recent_public_posts(
     assert "@circle@" in home and "Hidden" not in home
     assert "<summary>a hard day</summary>" in page  # content warnings stay folded
     assert "words" in page and "<script>" not in page
+
+
+async def test_updates_and_likes_reach_group_aware_members(
+    live_server: LiveServer, group_url: str
+) -> None:
+    mastodon = await Peer("localhost", software="mastodon").start()
+    lemmy = await Peer("127.0.0.2", software="lemmy").start()
+    try:
+        alice, carol = mastodon.add_actor("alice"), lemmy.add_actor("carol")
+        await post(live_server, mastodon, group_url, follow(mastodon, alice, group_url), alice)
+        await post(live_server, lemmy, group_url, follow(lemmy, carol, group_url), carol)
+        doc = create(mastodon, alice, group_url)
+        await post(live_server, mastodon, group_url, doc, alice)
+        edited = {**doc["object"], "content": "<p>edited</p>", "updated": "2026-11-25T12:00:00Z"}
+        update = {"@context": AS, "id": mastodon.new_id(alice, "Update"), "type": "Update",
+                  "actor": alice.actor_id, "object": edited}  # fmt: skip
+        await post(live_server, mastodon, group_url, update, alice)
+        like = {"@context": AS, "id": lemmy.new_id(carol, "Like"), "type": "Like",
+                "actor": carol.actor_id, "object": doc["object"]["id"]}  # fmt: skip
+        await post(live_server, lemmy, group_url, like, carol)
+    finally:
+        await mastodon.close()
+        await lemmy.close()
+    wrapped = [r.body["object"] for r in lemmy.received if r.body["type"] == "Announce"]
+    assert [w["type"] for w in wrapped] == ["Create", "Update", "Like"]
+    assert wrapped[1]["object"]["content"] == "<p>edited</p>" and wrapped[2]["id"] == like["id"]
+    # Mastodon-family members got the boost only.
+    assert [r.body["type"] for r in mastodon.received if r.body["actor"] == group_url] == [
+        "Accept", "Announce"
+    ]  # fmt: skip
