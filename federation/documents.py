@@ -30,6 +30,7 @@ ACTOR_CONTEXT: list[Any] = [
         "featured": {"@id": "toot:featured", "@type": "@id"},
         "lemmy": "https://join-lemmy.org/ns#",
         "postingRestrictedToMods": "lemmy:postingRestrictedToMods",
+        "moderators": {"@id": "lemmy:moderators", "@type": "@id"},
     },
 ]
 
@@ -63,7 +64,10 @@ def actor_document(actor: LocalActor, urls: LocalUrls) -> dict[str, Any]:
         doc["icon"] = {"type": "Image", "url": actor.icon_url}
     if actor.kind == "Group":
         # Lemmy reads this to decide whether it may post; FEP-1b12 groups relay members' posts.
-        doc["postingRestrictedToMods"] = False
+        doc["postingRestrictedToMods"] = actor.posting == "moderators"
+        # FEP-1b12 / Lemmy: a group is attributed to its moderators collection.
+        doc["attributedTo"] = f"{actor_id}/moderators"
+        doc["moderators"] = f"{actor_id}/moderators"
         if actor.rules:
             # Mastodon shows PropertyValue attachments as profile fields: the rules stay in
             # view of anyone looking at the group from there.

@@ -18,6 +18,7 @@ from storage.actors import LocalActor
 # Lower-case letters, digits, '-' and '_': safe in a URL path and in acct:NAME@HOST, and what
 # Mastodon and Lemmy accept as a name. Dots are reserved (the instance actor uses one).
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+STAFF_ROLES = ("admin", "moderator", "professional")
 RESERVED_USERNAMES = frozenset({"actor", "inbox", "admin", "api", "nodeinfo", "well-known"})
 
 
@@ -44,8 +45,11 @@ async def create_actor(
     name: str,
     summary: str = "",
     manually_approves_followers: bool = False,
+    role: str | None = None,
 ) -> LocalActor:
     validate_username(username)
+    if role is not None and (kind != "Person" or role not in STAFF_ROLES):
+        raise LocalActorError(f"role must be one of {', '.join(STAFF_ROLES)} (staff only)")
     # RSA key generation takes ~50-100 ms of CPU; keep the event loop free.
     private_pem, public_pem = await asyncio.to_thread(generate_rsa_keypair)
     actor = await actors.create_local_actor(
@@ -57,6 +61,7 @@ async def create_actor(
         manually_approves_followers=manually_approves_followers,
         public_key_pem=public_pem,
         private_key_pem=private_pem,
+        role=role,
     )
     if actor is None:
         raise LocalActorError(f"the name {username!r} is already taken")

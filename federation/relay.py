@@ -1,14 +1,16 @@
-"""FEP-1b12 group relay, first slice: a post for one of our groups from one of its members is
-announced by the group to all its followers and listed in its outbox; a post for a group from
-someone who may not post there is answered with a ``Reject`` (never dropped silently).
+"""FEP-1b12 group relay: a post for one of our groups from someone who may post there is
+announced by the group to all its followers and listed in its outbox; a post from someone who
+may not is answered with a ``Reject`` (and, for Mastodon-family authors, a direct message):
+never dropped silently.
 
-A post is "for" a group when it mentions the group or addresses it in to/cc/audience. Who
-may post is a group setting (``members``, the default, or ``anyone``); replies are stored, not
-relayed, unless the group relays ``all`` replies (the default is ``top-level``). When the author
-deletes a relayed post, each group withdraws it (``withdraw``). Followers' servers get the
-form they can show (by NodeInfo): group-aware software the FEP-1b12 ``Announce`` of the
-activity with ``audience``, Mastodon and unknown software an ``Announce`` of the object (a
-boost). Settings, moderation and members-only groups come with the rest of the groups work.
+A post is "for" a group when it mentions the group or addresses it in to/cc/audience. Who may
+post is a group setting (``members``, the default, ``anyone`` or ``moderators``); replies are
+stored, not relayed, unless the group relays ``all`` replies (default: ``top-level``).
+Followers' servers get the form they can show (by NodeInfo): group-aware software the
+FEP-1b12 ``Announce`` of the activity with ``audience``, Mastodon and unknown software an
+``Announce`` of the object (a boost). Deletes withdraw a relay (``withdraw``), moderators
+remove one (``remove``), updates and likes are forwarded to group-aware servers
+(``forward``).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from federation.context import FederationContext
 from federation.documents import PUBLIC
 from federation.nodeinfo import is_group_aware
 from federation.wire import Activity, APObject
-from storage import actors, bans, follows, group_posts, software
+from storage import actors, bans, follows, group_posts, moderators, software
 from storage.actors import LocalActor
 
 
@@ -49,6 +51,10 @@ async def decide(ctx: FederationContext, activity: Activity, post: APObject) -> 
             decisions.append(RelayDecision(group, False, reason))
         elif group.posting == "members" and (follow is None or follow.state != "accepted"):
             decisions.append(RelayDecision(group, False, "only members may post to this group"))
+        elif group.posting == "moderators" and not await moderators.is_moderator(
+            ctx.pool, group.id, activity.actor
+        ):
+            decisions.append(RelayDecision(group, False, "only moderators may post here"))
         elif post.in_reply_to is not None and group.replies == "top-level":
             decisions.append(RelayDecision(group, False, "reply"))
         else:

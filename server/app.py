@@ -46,6 +46,7 @@ def routes() -> list[Route]:
         Route("/actor/inbox", inbox.inbox, methods=["POST"]),
     ]
     table.append(Route("/users/{username}/notes/{note}", actors.note, methods=["GET"]))
+    table.append(Route("/groups/{username}/moderators", actors.collection, methods=["GET"]))
     for prefix in ("groups", "users"):
         table.append(Route(f"/{prefix}/{{username}}", actors.actor, methods=["GET"]))
         table.append(Route(f"/{prefix}/{{username}}/inbox", inbox.inbox, methods=["POST"]))

@@ -29,11 +29,12 @@ class LocalActor:
     rules: tuple[str, ...] = ()
     posting: str = "members"  # who may post to a group: members | anyone
     replies: str = "top-level"  # which replies a group relays: all | top-level
+    role: str | None = None  # staff: admin | moderator | professional
 
 
 _LOCAL_COLUMNS = (
     "id, kind, username, name, summary, icon_url, manually_approves_followers, discoverable, "
-    "hide_followers, public_key_pem, private_key_pem, published, rules, posting, replies"
+    "hide_followers, public_key_pem, private_key_pem, published, rules, posting, replies, role"
 )
 
 # Settings an admin may change (column names: never taken from input unchecked).
@@ -81,14 +82,15 @@ async def create_local_actor(
     private_key_pem: str,
     summary: str = "",
     manually_approves_followers: bool = False,
+    role: str | None = None,
 ) -> LocalActor | None:
     """Insert an actor; ``None`` when the username is taken (UNIQUE, not a pre-check race)."""
     row = await db.fetchrow(
         f"""
         INSERT INTO local_actors
             (kind, username, name, summary, manually_approves_followers,
-             public_key_pem, private_key_pem)
-        VALUES ($1, $2, $3, $4, $5, $6, $7)
+             public_key_pem, private_key_pem, role)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
         ON CONFLICT DO NOTHING
         RETURNING {_LOCAL_COLUMNS}
         """,
@@ -99,6 +101,7 @@ async def create_local_actor(
         manually_approves_followers,
         public_key_pem,
         private_key_pem,
+        role,
     )
     return _local(row)
 

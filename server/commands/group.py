@@ -7,7 +7,7 @@ import argparse
 import asyncio
 from datetime import UTC, datetime, timedelta
 
-from federation import group_settings, membership, relay
+from federation import group_settings, membership, moderation_team, relay
 from federation.context import FederationContext
 from federation.local import LocalActorError, create_actor
 from federation.remote import RemoteError
@@ -22,7 +22,7 @@ from server.commands.common import (
 )
 from server.errors import CommandError
 from server.settings import Settings
-from storage import actors
+from storage import actors, moderators
 from storage.actors import LocalActor
 
 NAME = "group"
@@ -60,16 +60,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     settings.add_argument("--rule", action="append", help="a rule (repeat; replaces the list)")
     settings.add_argument("--icon", help="the URL of the group's icon")
     settings.add_argument("--membership", choices=["open", "approval"])
-    settings.add_argument("--posting", choices=["members", "anyone"], help="who may post")
+    settings.add_argument(
+        "--posting", choices=["members", "anyone", "moderators"], help="who may post"
+    )
     settings.add_argument("--replies", choices=["all", "top-level"], help="replies relayed")
     settings.add_argument("--discoverable", choices=["yes", "no"])
     settings.add_argument("--hide-members", choices=["yes", "no"])
+    mods = sub.add_parser("moderators", help="list a group's moderators")
+    mods.add_argument("slug")
+    add_mod = sub.add_parser("add-moderator", help="make an account a moderator (sends Add)")
+    remove_mod = sub.add_parser("remove-moderator", help="end a moderator's role (sends Remove)")
+    for p in (add_mod, remove_mod):
+        p.add_argument("slug")
+        p.add_argument("actor", help="the account's actor URL (local staff or remote)")
     remove = sub.add_parser(
         "remove", help="take a relayed post out of the group (Undo(Announce) to members)"
     )
     remove.add_argument("slug")
     remove.add_argument("object", help="the post's URL (its id)")
-    for p in (create, listing, requests, approve, reject, ban, unban, remove, settings):
+    for p in (create, listing, requests, approve, reject, ban, unban, remove, settings, mods,
+              add_mod, remove_mod):  # fmt: skip
         add_data_dir_argument(p)
         add_base_url_argument(p)
 
@@ -103,7 +113,7 @@ async def _membership(settings: Settings, args: argparse.Namespace) -> list[str]
                 ]
             try:
                 return [await _moderate(ctx, group, args)]
-            except (membership.MembershipError, RemoteError) as exc:
+            except (membership.MembershipError, moderation_team.ModeratorError, RemoteError) as exc:
                 raise CommandError(str(exc)) from None
         finally:
             await ctx.fetcher.close()
@@ -124,6 +134,11 @@ async def _moderate(ctx: FederationContext, group: LocalActor, args: argparse.Na
             raise CommandError("nothing to change: give at least one setting")
         updated = await group_settings.change(ctx, group, changes)
         return "updated: " + ", ".join(f"{k}={getattr(updated, k)!r}" for k in sorted(changes))
+    if action == "moderators":
+        return "\n".join(await moderators.of_group(ctx.pool, group.id)) or "no moderators"
+    if action in ("add-moderator", "remove-moderator"):
+        await moderation_team.change(ctx, group, args.actor, add=action == "add-moderator")
+        return f"{'added' if action == 'add-moderator' else 'removed'} moderator: {args.actor}"
     if action == "unban":
         await membership.unban(ctx, group, args.actor)
         return f"unbanned: {args.actor}"

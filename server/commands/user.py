@@ -30,6 +30,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     create = sub.add_parser("create", help="create a staff account and print its actor URL")
     create.add_argument("username")
     create.add_argument("--name", default="", help="display name")
+    create.add_argument("--role", choices=["admin", "moderator", "professional"], help="staff role")
     follow = sub.add_parser("follow", help="follow a remote actor (the server delivers it)")
     follow.add_argument("username", help="the local account that follows")
     follow.add_argument("target", help="the remote actor's URL")
@@ -50,8 +51,9 @@ async def _create(settings: Settings, args: argparse.Namespace) -> str:
     async with open_database(settings) as database:
         try:
             user = await create_actor(
-                database.pool, kind="Person", username=args.username, name=args.name
-            )
+                database.pool, kind="Person", username=args.username, name=args.name,
+                role=args.role,
+            )  # fmt: skip
         except LocalActorError as exc:
             raise CommandError(str(exc)) from None
     return LocalUrls(settings.base_url).actor("Person", user.username)

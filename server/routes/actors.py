@@ -9,7 +9,7 @@ from federation import documents
 from federation.urls import INSTANCE_ACTOR_USERNAME
 from server.pages import templates
 from server.routes.negotiation import ActivityJSONResponse, json_error, wants_activity_json
-from storage import actors, follows, group_posts, local_posts
+from storage import actors, follows, group_posts, local_posts, moderators
 from storage.actors import LocalActor
 
 PAGE_SIZE = 20
@@ -80,6 +80,12 @@ async def collection(request: Request) -> Response:
             )
     elif name == "following":
         total, items = await follows.following_page(pool, actor_id, PAGE_SIZE, offset)
+    elif name == "moderators" and found.kind == "Group":
+        # Lemmy's shape: the whole (short) list inline, no pages.
+        mods = await moderators.of_group(pool, found.id)
+        doc = documents.ordered_collection(collection_id, len(mods), first_page=False)
+        doc["orderedItems"] = mods
+        return ActivityJSONResponse(doc)
     elif name == "outbox" and found.kind == "Group":
         total, items = await group_posts.outbox_page(pool, found.id, PAGE_SIZE, offset)
     else:  # featured, and staff outboxes: not published yet

@@ -3,6 +3,7 @@ which replies are relayed follow the settings; rules show as profile fields and 
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +41,11 @@ async def test_settings_change_what_the_group_does(
     await peer.post(f"{group_url}/inbox", follow, actor=member)
     await live_server.run_workers()
 
-    env = clean_env(DATABASE_URL=database_url, PEERHAVEN_BASE_URL=live_server.base_url)
+    env = clean_env(
+        DATABASE_URL=database_url,
+        PEERHAVEN_BASE_URL=live_server.base_url,
+        PEERHAVEN_ALLOW_PRIVATE_ADDRESSES="true",
+    )
     result = peerhaven(
         "group", "set", "circle", "--name", "Calm Circle", "--posting", "anyone",
         "--replies", "all", "--rule", "Be kind", "--rule", "No method details",
@@ -68,3 +73,53 @@ async def test_settings_change_what_the_group_does(
 
     nothing = peerhaven("group", "set", "circle", "--data-dir", str(tmp_path), env=env)
     assert nothing.returncode != 0 and "nothing to change" in nothing.stderr
+
+
+async def test_moderators_and_posting_restricted_to_them(
+    live_server: LiveServer, peer: Peer, database_url: str, tmp_path: Path
+) -> None:
+    await create_actor(live_server.pool, kind="Group", username="circle", name="Circle")
+    group_url = f"{live_server.base_url}/groups/circle"
+    member, mod = peer.actors["alice"], peer.add_actor("bob")
+    follow = {"@context": AS, "id": peer.new_id(member, "Follow"), "type": "Follow",
+              "actor": member.actor_id, "object": group_url}  # fmt: skip
+    await peer.post(f"{group_url}/inbox", follow, actor=member)
+    await live_server.run_workers()
+    env = clean_env(
+        DATABASE_URL=database_url,
+        PEERHAVEN_BASE_URL=live_server.base_url,
+        PEERHAVEN_ALLOW_PRIVATE_ADDRESSES="true",
+    )
+    args = ("--data-dir", str(tmp_path))
+
+    async def cli(*words: str) -> str:
+        # In a thread: the command fetches from the peer, which runs on this event loop.
+        result = await asyncio.to_thread(peerhaven, "group", *words, *args, env=env)
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+    await cli("add-moderator", "circle", mod.actor_id)
+    await cli("set", "circle", "--posting", "moderators")
+    await live_server.run_workers()
+    [add] = [r.body for r in peer.received if r.body["type"] == "Add"]
+    assert add["object"] == mod.actor_id and add["target"] == f"{group_url}/moderators"
+    async with httpx.AsyncClient(headers={"Accept": "application/activity+json"}) as http:
+        group = (await http.get(group_url)).json()
+        mods = (await http.get(group["attributedTo"])).json()
+    assert group["postingRestrictedToMods"] is True
+    assert mods["orderedItems"] == [mod.actor_id]
+
+    for author in (member, mod):
+        await peer.post(f"{group_url}/inbox", note_create(peer, author, group_url), actor=author)
+    await live_server.run_workers()
+    relayed = await live_server.pool.fetch("SELECT author_uri FROM group_posts")
+    assert [r["author_uri"] for r in relayed] == [mod.actor_id]
+    [reject] = [r.body for r in peer.received if r.body["type"] == "Reject"]
+    assert "only moderators" in reject["summary"]
+
+    await cli("remove-moderator", "circle", mod.actor_id)
+    await live_server.run_workers()
+    assert [r.body["object"] for r in peer.received if r.body["type"] == "Remove"] == [mod.actor_id]
+    assert (await cli("moderators", "circle")).strip() == "no moderators"
+    again = peerhaven("group", "remove-moderator", "circle", mod.actor_id, *args, env=env)
+    assert again.returncode != 0 and "not a moderator" in again.stderr
