@@ -7,7 +7,7 @@ import argparse
 import asyncio
 from datetime import UTC, datetime, timedelta
 
-from federation import group_settings, membership, moderation_team, relay
+from federation import group_settings, membership, moderation_team, pins, relay
 from federation.context import FederationContext
 from federation.local import LocalActorError, create_actor
 from federation.remote import RemoteError
@@ -73,13 +73,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     for p in (add_mod, remove_mod):
         p.add_argument("slug")
         p.add_argument("actor", help="the account's actor URL (local staff or remote)")
+    pin = sub.add_parser("pin", help="pin a post or a link to the group (sends Add)")
+    unpin = sub.add_parser("unpin", help="unpin it (sends Remove)")
+    for p in (pin, unpin):
+        p.add_argument("slug")
+        p.add_argument("url", help="a post's id or any http(s) link")
+    pin.add_argument("--title", help="the link's title")
     remove = sub.add_parser(
         "remove", help="take a relayed post out of the group (Undo(Announce) to members)"
     )
     remove.add_argument("slug")
     remove.add_argument("object", help="the post's URL (its id)")
     for p in (create, listing, requests, approve, reject, ban, unban, remove, settings, mods,
-              add_mod, remove_mod):  # fmt: skip
+              add_mod, remove_mod, pin, unpin):  # fmt: skip
         add_data_dir_argument(p)
         add_base_url_argument(p)
 
@@ -113,7 +119,10 @@ async def _membership(settings: Settings, args: argparse.Namespace) -> list[str]
                 ]
             try:
                 return [await _moderate(ctx, group, args)]
-            except (membership.MembershipError, moderation_team.ModeratorError, RemoteError) as exc:
+            except (
+                membership.MembershipError, moderation_team.ModeratorError, pins.PinError,
+                RemoteError,
+            ) as exc:  # fmt: skip
                 raise CommandError(str(exc)) from None
         finally:
             await ctx.fetcher.close()
@@ -134,6 +143,10 @@ async def _moderate(ctx: FederationContext, group: LocalActor, args: argparse.Na
             raise CommandError("nothing to change: give at least one setting")
         updated = await group_settings.change(ctx, group, changes)
         return "updated: " + ", ".join(f"{k}={getattr(updated, k)!r}" for k in sorted(changes))
+    if action in ("pin", "unpin"):
+        title = getattr(args, "title", None)
+        await pins.change(ctx, group, args.url, title=title, pin=action == "pin")
+        return f"{action}ned: {args.url}"
     if action == "moderators":
         return "\n".join(await moderators.of_group(ctx.pool, group.id)) or "no moderators"
     if action in ("add-moderator", "remove-moderator"):

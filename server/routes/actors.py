@@ -6,10 +6,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from federation import documents
+from federation import pins as pins_of
 from federation.urls import INSTANCE_ACTOR_USERNAME
 from server.pages import templates
 from server.routes.negotiation import ActivityJSONResponse, json_error, wants_activity_json
-from storage import actors, follows, group_posts, local_posts, moderators
+from storage import actors, follows, group_posts, local_posts, moderators, pins
 from storage.actors import LocalActor
 
 PAGE_SIZE = 20
@@ -85,6 +86,12 @@ async def collection(request: Request) -> Response:
         mods = await moderators.of_group(pool, found.id)
         doc = documents.ordered_collection(collection_id, len(mods), first_page=False)
         doc["orderedItems"] = mods
+        return ActivityJSONResponse(doc)
+    elif name == "featured" and found.kind == "Group":
+        # Mastodon reads featured whole (its pinned statuses), so it is served inline.
+        items = [pins_of.featured_item(p) for p in await pins.of_group(pool, found.id)]
+        doc = documents.ordered_collection(collection_id, len(items), first_page=False)
+        doc["orderedItems"] = items
         return ActivityJSONResponse(doc)
     elif name == "outbox" and found.kind == "Group":
         total, items = await group_posts.outbox_page(pool, found.id, PAGE_SIZE, offset)

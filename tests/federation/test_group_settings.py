@@ -123,3 +123,40 @@ async def test_moderators_and_posting_restricted_to_them(
     assert (await cli("moderators", "circle")).strip() == "no moderators"
     again = peerhaven("group", "remove-moderator", "circle", mod.actor_id, *args, env=env)
     assert again.returncode != 0 and "not a moderator" in again.stderr
+
+
+async def test_pins_fill_the_featured_collection(
+    live_server: LiveServer, peer: Peer, database_url: str, tmp_path: Path
+) -> None:
+    await create_actor(live_server.pool, kind="Group", username="circle", name="Circle")
+    group_url = f"{live_server.base_url}/groups/circle"
+    alice = peer.actors["alice"]
+    follow = {"@context": AS, "id": peer.new_id(alice, "Follow"), "type": "Follow",
+              "actor": alice.actor_id, "object": group_url}  # fmt: skip
+    await peer.post(f"{group_url}/inbox", follow, actor=alice)
+    welcome = note_create(peer, alice, group_url)
+    await peer.post(f"{group_url}/inbox", welcome, actor=alice)
+    await live_server.run_workers()
+    env = clean_env(DATABASE_URL=database_url, PEERHAVEN_BASE_URL=live_server.base_url)
+    args = ("--data-dir", str(tmp_path))
+    post_id, link = welcome["object"]["id"], "https://helplines.example/"
+    for words in (("pin", "circle", post_id), ("pin", "circle", link, "--title", "Helplines")):
+        result = peerhaven("group", *words, *args, env=env)
+        assert result.returncode == 0, result.stderr
+    await live_server.run_workers()
+    adds = [r.body for r in peer.received if r.body["type"] == "Add"]
+    assert {a["object"] for a in adds} == {post_id, link}
+    assert all(a["target"] == f"{group_url}/featured" for a in adds)
+    async with httpx.AsyncClient(headers={"Accept": "application/activity+json"}) as http:
+        featured = (await http.get(f"{group_url}/featured")).json()
+    items = featured["orderedItems"]
+    assert featured["totalItems"] == 2
+    assert {"type": "Link", "href": link, "name": "Helplines"} in items
+    assert any(i.get("id") == post_id and i.get("type") == "Note" for i in items)
+
+    result = peerhaven("group", "unpin", "circle", link, *args, env=env)
+    assert result.returncode == 0, result.stderr
+    await live_server.run_workers()
+    assert [r.body["object"] for r in peer.received if r.body["type"] == "Remove"] == [link]
+    bad = peerhaven("group", "pin", "circle", "not-a-url", *args, env=env)
+    assert bad.returncode != 0 and "http(s) URL" in bad.stderr

@@ -1,0 +1,46 @@
+"""A group's pinned resources: its ``featured`` collection (shown pinned on Mastodon
+profiles). A pin is a post (its id) or a link with a title; pinning and unpinning send
+``Add``/``Remove {target: featured}`` to the group's followers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from federation import outbox
+from federation.context import FederationContext
+from federation.documents import PUBLIC
+from storage import pins
+from storage.actors import LocalActor
+
+
+class PinError(ValueError):
+    """The pin cannot be changed as asked; the message says why."""
+
+
+def featured_item(pin: dict[str, Any]) -> Any:
+    """A post we stored appears as itself (Mastodon shows pinned statuses); anything else as
+    a ``Link`` with its title."""
+    if pin["document"] is not None:
+        return {k: v for k, v in pin["document"].items() if k != "@context"}
+    return {"type": "Link", "href": pin["uri"], "name": pin["title"] or pin["uri"]}
+
+
+async def change(
+    ctx: FederationContext, group: LocalActor, uri: str, *, title: str | None = None,
+    pin: bool = True,
+) -> None:  # fmt: skip
+    if not uri.startswith(("https://", "http://")):
+        raise PinError("a pin is an http(s) URL")
+    group_uri = outbox.actor_id(ctx, group)
+    async with ctx.pool.acquire() as conn, conn.transaction():
+        if pin:
+            changed = await pins.add(conn, group.id, uri, title)
+        else:
+            changed = await pins.remove(conn, group.id, uri)
+        if not changed:
+            raise PinError(f"{uri} is {'already' if pin else 'not'} pinned in {group.username}")
+        activity = outbox.new_activity(
+            ctx, group, "Add" if pin else "Remove", uri, target=f"{group_uri}/featured",
+            to=[PUBLIC], cc=[f"{group_uri}/followers"],
+        )  # fmt: skip
+        await outbox.send(ctx, conn, group, activity, [], to_followers=True)
