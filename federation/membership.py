@@ -10,7 +10,7 @@ from datetime import datetime
 
 from federation import outbox
 from federation.context import FederationContext
-from storage import actors, bans, follows
+from storage import actors, bans, follows, group_notes
 from storage.actors import LocalActor
 from storage.follows import Follow
 
@@ -24,7 +24,12 @@ async def pending_requests(ctx: FederationContext, group: LocalActor) -> list[Fo
 
 
 async def answer(
-    ctx: FederationContext, group: LocalActor, follower_uri: str, *, approve: bool
+    ctx: FederationContext,
+    group: LocalActor,
+    follower_uri: str,
+    *,
+    approve: bool,
+    confirm_new_instance: bool = False,
 ) -> Follow:
     group_uri = outbox.actor_id(ctx, group)
     request = await follows.follow_between(ctx.pool, follower_uri, group_uri)
@@ -33,6 +38,18 @@ async def answer(
     follower = await actors.remote_actor(ctx.pool, follower_uri)
     if follower is None:
         raise MembershipError(f"{follower_uri} is not known here")
+    if (
+        approve
+        and group.visibility == "members"
+        and not confirm_new_instance
+        and not await group_notes.member_on(ctx.pool, group_uri, follower.domain)
+    ):
+        # A members-only group's posts go to every server that has a member: the first
+        # member on a new server opens the group to that server's admins. Ask to confirm.
+        raise MembershipError(
+            f"{follower_uri} would be the group's first member on {follower.domain}; "
+            "confirm to let that server receive the group's posts"
+        )
     follow = {"id": request.activity_uri, "type": "Follow", "actor": follower_uri,
               "object": group_uri}  # fmt: skip
     kind = "Accept" if approve else "Reject"

@@ -28,7 +28,7 @@ from federation.context import FederationContext
 from federation.documents import PUBLIC
 from federation.nodeinfo import is_group_aware
 from federation.wire import Activity, APObject
-from storage import actors, bans, follows, group_posts, moderators, software
+from storage import actors, bans, follows, group_notes, group_posts, moderators, software
 from storage.actors import LocalActor
 
 
@@ -94,7 +94,10 @@ async def apply(
     done = []
     for decision in decisions:
         group = decision.group
-        if decision.relay:
+        if decision.relay and group.visibility == "members":
+            if await _republish(ctx, conn, group, activity, post):
+                done.append(f"republished by {group.username}")
+        elif decision.relay:
             group_uri = outbox.actor_id(ctx, group)
             boost = _announce(ctx, group, post.id)
             added = await group_posts.add(
@@ -141,6 +144,59 @@ def _refusal_note(
     return outbox.new_activity(ctx, group, "Create", note, to=[author], cc=[])
 
 
+async def _republish(
+    ctx: FederationContext,
+    conn: asyncpg.Connection,
+    group: LocalActor,
+    activity: Activity,
+    post: APObject,
+) -> bool:
+    """Members-only groups: Mastodon cannot boost a post that is not public, so the group
+    publishes its own followers-only copy (the content, then a line naming the author with a
+    link to the original); group-aware servers also get the FEP-1b12 form, followers-only."""
+    group_uri = outbox.actor_id(ctx, group)
+    followers = f"{group_uri}/followers"
+    original = html.escape(post.url or post.id)
+    author = html.escape(activity.actor.rstrip("/").rsplit("/", 1)[-1])
+    credit = f'<p>Shared by @{author}: <a href="{original}">original post</a></p>'
+    copy = {
+        "id": f"{group_uri}/notes/{uuid.uuid4().hex}",
+        "type": "Note",
+        "attributedTo": group_uri,
+        "to": [followers],
+        "cc": [],
+        "content": post.content + credit,
+        "summary": post.summary,
+        "sensitive": post.sensitive,
+        "audience": group_uri,
+        "published": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
+    create = outbox.new_activity(ctx, group, "Create", copy, to=[followers], cc=[])
+    added = await group_posts.add(
+        conn, group_id=group.id, object_uri=post.id, author_uri=activity.actor, announce=create
+    )
+    if not added:
+        return False
+    await group_notes.add(conn, group_id=group.id, object_uri=post.id, document=copy)
+    wrapped = outbox.new_activity(
+        ctx, group, "Announce", _without_context(activity.raw), to=[followers], cc=[],
+        audience=group_uri,
+    )  # fmt: skip
+    await _to_followers(ctx, conn, group, create, wrapped)
+    return True
+
+
+def _retraction(ctx: FederationContext, group: LocalActor, relay: dict[str, Any]) -> dict[str, Any]:
+    """What takes a relay back on Mastodon: ``Undo`` of the boost, or (members-only groups)
+    the group's ``Delete`` of its own copy."""
+    group_uri = outbox.actor_id(ctx, group)
+    followers = f"{group_uri}/followers"
+    if relay["type"] == "Create":
+        tombstone = {"id": relay["object"]["id"], "type": "Tombstone"}
+        return outbox.new_activity(ctx, group, "Delete", tombstone, to=[followers], cc=[])
+    return outbox.new_activity(ctx, group, "Undo", relay, to=[PUBLIC], cc=[followers])
+
+
 def _announce(ctx: FederationContext, group: LocalActor, obj: Any, **extra: Any) -> dict[str, Any]:
     group_uri = outbox.actor_id(ctx, group)
     return outbox.new_activity(
@@ -184,14 +240,13 @@ async def withdraw(
     from the author), group-aware ones the author's ``Delete`` announced (FEP-1b12); the post
     leaves the group's outbox."""
     done = []
-    for group_id, announce in await group_posts.remove_relays_of(conn, object_uris):
+    for group_id, object_uri, announce in await group_posts.remove_relays_of(conn, object_uris):
         group = await actors.local_actor_by_id(conn, group_id)
         if group is None:
             continue
         group_uri = outbox.actor_id(ctx, group)
-        undo = outbox.new_activity(
-            ctx, group, "Undo", announce, to=[PUBLIC], cc=[f"{group_uri}/followers"]
-        )
+        undo = _retraction(ctx, group, announce)
+        await group_notes.delete_copy(conn, group.id, object_uri)
         forwarded = (
             _announce(ctx, group, _without_context(delete), audience=group_uri)
             if delete is not None
@@ -211,9 +266,8 @@ async def remove(ctx: FederationContext, group: LocalActor, object_uri: str) -> 
         if announce is None:
             return False
         group_uri = outbox.actor_id(ctx, group)
-        undo = outbox.new_activity(
-            ctx, group, "Undo", announce, to=[PUBLIC], cc=[f"{group_uri}/followers"]
-        )
+        undo = _retraction(ctx, group, announce)
+        await group_notes.delete_copy(conn, group.id, object_uri)
         delete = outbox.new_activity(
             ctx, group, "Delete", object_uri, to=[PUBLIC], cc=[f"{group_uri}/followers"],
             audience=group_uri,

@@ -47,6 +47,7 @@ def routes() -> list[Route]:
     ]
     table.append(Route("/users/{username}/notes/{note}", actors.note, methods=["GET"]))
     table.append(Route("/groups/{username}/moderators", actors.collection, methods=["GET"]))
+    table.append(Route("/groups/{username}/notes/{note}", actors.group_note, methods=["GET"]))
     for prefix in ("groups", "users"):
         table.append(Route(f"/{prefix}/{{username}}", actors.actor, methods=["GET"]))
         table.append(Route(f"/{prefix}/{{username}}/inbox", inbox.inbox, methods=["POST"]))

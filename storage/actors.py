@@ -30,17 +30,19 @@ class LocalActor:
     posting: str = "members"  # who may post to a group: members | anyone
     replies: str = "top-level"  # which replies a group relays: all | top-level
     role: str | None = None  # staff: admin | moderator | professional
+    visibility: str = "public"  # a group's posts: public | members (members-only)
 
 
 _LOCAL_COLUMNS = (
     "id, kind, username, name, summary, icon_url, manually_approves_followers, discoverable, "
-    "hide_followers, public_key_pem, private_key_pem, published, rules, posting, replies, role"
+    "hide_followers, public_key_pem, private_key_pem, published, rules, posting, replies, role, "
+    "visibility"
 )
 
 # Settings an admin may change (column names: never taken from input unchecked).
 SETTINGS = frozenset(
     {"name", "summary", "icon_url", "manually_approves_followers", "discoverable",
-     "hide_followers", "rules", "posting", "replies"}
+     "hide_followers", "rules", "posting", "replies", "visibility"}
 )  # fmt: skip
 
 

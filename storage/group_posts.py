@@ -51,14 +51,15 @@ async def outbox_page(
 
 async def remove_relays_of(
     db: Executor, object_uris: list[str]
-) -> list[tuple[int, dict[str, Any]]]:
-    """Take posts out of their groups' outboxes; returns (group id, the Announce) of each."""
+) -> list[tuple[int, str, dict[str, Any]]]:
+    """Take posts out of their groups' outboxes: (group id, post id, the relay) of each."""
     rows = await db.fetch(
         "UPDATE group_posts SET state = 'removed' "
-        "WHERE object_uri = ANY($1::text[]) AND state = 'relayed' RETURNING group_id, announce",
+        "WHERE object_uri = ANY($1::text[]) AND state = 'relayed' "
+        "RETURNING group_id, object_uri, announce",
         object_uris,
     )
-    return [(r["group_id"], json.loads(r["announce"])) for r in rows]
+    return [(r["group_id"], r["object_uri"], json.loads(r["announce"])) for r in rows]
 
 
 async def relayed_objects_of(db: Executor, author_uri: str) -> list[str]:

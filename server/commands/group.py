@@ -46,6 +46,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     for p in (approve, reject):
         p.add_argument("slug")
         p.add_argument("actor", help="the requesting actor's URL")
+    approve.add_argument(
+        "--confirm-new-instance", action="store_true",
+        help="members-only groups: allow the first member from a server with none yet",
+    )  # fmt: skip
     ban = sub.add_parser("ban", help="ban a member (sends Block; later posts are refused)")
     unban = sub.add_parser("unban", help="lift a ban (sends Undo(Block))")
     for p in (ban, unban):
@@ -64,6 +68,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--posting", choices=["members", "anyone", "moderators"], help="who may post"
     )
     settings.add_argument("--replies", choices=["all", "top-level"], help="replies relayed")
+    settings.add_argument(
+        "--visibility", choices=["public", "members"], help="members: a members-only group"
+    )
     settings.add_argument("--discoverable", choices=["yes", "no"])
     settings.add_argument("--hide-members", choices=["yes", "no"])
     mods = sub.add_parser("moderators", help="list a group's moderators")
@@ -131,7 +138,10 @@ async def _membership(settings: Settings, args: argparse.Namespace) -> list[str]
 async def _moderate(ctx: FederationContext, group: LocalActor, args: argparse.Namespace) -> str:
     action = args.group_command
     if action in ("approve", "reject"):
-        await membership.answer(ctx, group, args.actor, approve=action == "approve")
+        await membership.answer(
+            ctx, group, args.actor, approve=action == "approve",
+            confirm_new_instance=getattr(args, "confirm_new_instance", False),
+        )  # fmt: skip
         return f"{'approved' if action == 'approve' else 'rejected'}: {args.actor}"
     if action == "ban":
         ends = datetime.now(UTC) + timedelta(days=args.days) if args.days else None
@@ -172,6 +182,7 @@ def setting_changes(args: argparse.Namespace) -> dict[str, object]:
         ),
         "posting": args.posting,
         "replies": args.replies,
+        "visibility": args.visibility,
         "discoverable": yes.get(args.discoverable) if args.discoverable else None,
         "hide_followers": yes.get(args.hide_members) if args.hide_members else None,
     }

@@ -7,10 +7,14 @@ from starlette.responses import Response
 
 from federation import documents
 from federation import pins as pins_of
+from federation.signatures.types import SignedRequest
+from federation.signatures.verify import verify_request
 from federation.urls import INSTANCE_ACTOR_USERNAME
+from federation.wire import host_of
 from server.pages import templates
+from server.routes.inbox import raw_target
 from server.routes.negotiation import ActivityJSONResponse, json_error, wants_activity_json
-from storage import actors, follows, group_posts, local_posts, moderators, pins
+from storage import actors, follows, group_notes, group_posts, local_posts, moderators, pins
 from storage.actors import LocalActor
 
 PAGE_SIZE = 20
@@ -93,6 +97,12 @@ async def collection(request: Request) -> Response:
         doc = documents.ordered_collection(collection_id, len(items), first_page=False)
         doc["orderedItems"] = items
         return ActivityJSONResponse(doc)
+    elif name == "outbox" and found.kind == "Group" and found.visibility == "members":
+        # Members-only: the count, never the posts.
+        total = await group_posts.outbox_page(pool, found.id, 0, 0)
+        return ActivityJSONResponse(
+            documents.ordered_collection(collection_id, total[0], first_page=False)
+        )
     elif name == "outbox" and found.kind == "Group":
         total, items = await group_posts.outbox_page(pool, found.id, PAGE_SIZE, offset)
     else:  # featured, and staff outboxes: not published yet
@@ -119,3 +129,37 @@ async def note(request: Request) -> Response:
     if post[2]:
         return ActivityJSONResponse({"id": uri, "type": "Tombstone"}, status_code=410)
     return ActivityJSONResponse(post[1])
+
+
+async def group_note(request: Request) -> Response:
+    """A members-only group's copy of a member's post: served only to signed fetches from a
+    server that has a member of the group (404 for anyone else, 401 when unsigned)."""
+    found = await _actor_from_path(request)
+    if found is None:
+        return json_error(404, "not_found", "no such note")
+    urls = request.app.state.urls
+    group_uri = urls.actor("Group", found.username)
+    uri = f"{group_uri}/notes/{request.path_params['note']}"
+    pool = request.app.state.database.pool
+    note = await group_notes.get(pool, uri)
+    if note is None or note[0] != found.id:
+        return json_error(404, "not_found", "no such note")
+    headers = request.headers
+    if "signature" not in headers and "signature-input" not in headers:
+        return json_error(401, "no_signature", "members-only: sign the request")
+    ctx = request.app.state.federation
+    signed = SignedRequest(
+        "GET",
+        raw_target(request),
+        tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in headers.raw),
+        b"",
+        request.app.state.settings.base_url.split("://", 1)[0],
+    )
+    result = await verify_request(signed, resolve_key=ctx.directory.resolve_key, now=ctx.clock())
+    if not result.ok:
+        return json_error(401, str(result.reason), result.detail)
+    if not await group_notes.member_on(pool, group_uri, host_of(result.key_owner) or ""):
+        return json_error(404, "not_found", "no such note")
+    if note[2]:
+        return ActivityJSONResponse({"id": uri, "type": "Tombstone"}, status_code=410)
+    return ActivityJSONResponse(note[1])

@@ -32,7 +32,7 @@ async def inbox(request: Request) -> Response:
     settings = request.app.state.settings
     incoming = InboxRequest(
         method=request.method,
-        raw_target=_raw_target(request),
+        raw_target=raw_target(request),
         scheme=settings.base_url.split("://", 1)[0],
         headers=tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers.raw),
         body=body,
@@ -65,7 +65,7 @@ async def _recipient(request: Request) -> str | Response | None:
     return inboxes.put(request.url.path, found.username)
 
 
-def _raw_target(request: Request) -> str:
+def raw_target(request: Request) -> str:
     """The request-target exactly as sent: raw (percent-encoded) path plus query. Building it
     from the decoded path breaks signatures (and is a known trap)."""
     raw_path = request.scope.get("raw_path") or request.scope["path"].encode("utf-8")
