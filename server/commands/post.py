@@ -1,4 +1,5 @@
-"""``peerhaven post write|delete``: posts by staff accounts (delivered by the running server)."""
+"""``peerhaven post USER TEXT [--group SLUG]``: a staff account's post (delivered by the
+running server); ``--delete NOTE_URL`` deletes one."""
 
 from __future__ import annotations
 
@@ -21,24 +22,23 @@ from server.settings import Settings
 from storage import actors
 
 NAME = "post"
-HELP = "write or delete a staff account's post"
+HELP = "publish (or delete) a staff account's public note"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    sub = parser.add_subparsers(dest="post_command", metavar="ACTION", required=True)
-    write = sub.add_parser("write", help="publish a public note and print its URL")
-    write.add_argument("username")
-    write.add_argument("text")
-    write.add_argument("--group", help="a group's actor URL: the note mentions it")
-    delete = sub.add_parser("delete", help="delete one of the account's notes")
-    delete.add_argument("username")
-    delete.add_argument("note", help="the note's URL")
-    for p in (write, delete):
-        add_data_dir_argument(p)
-        add_base_url_argument(p)
+    parser.add_argument("username", help="the staff account")
+    parser.add_argument("text", nargs="?", help="the note's text")
+    parser.add_argument(
+        "--group", help="a group here (its name) or elsewhere (its actor URL): the note mentions it"
+    )
+    parser.add_argument("--delete", metavar="NOTE_URL", help="delete this note instead")
+    add_data_dir_argument(parser)
+    add_base_url_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:
+    if (args.text is None) == (args.delete is None):
+        raise CommandError("give either the note's text or --delete NOTE_URL")
     settings = settings_from_args(args)
     ensure_data_dir(settings)
     print(asyncio.run(_post(settings, args)))
@@ -46,18 +46,25 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _post(settings: Settings, args: argparse.Namespace) -> str:
+    urls = LocalUrls(settings.base_url)
     async with open_database(settings) as database:
         author = await actors.local_actor_by_username(database.pool, args.username)
         if author is None or author.kind != "Person":
             raise CommandError(f"no local account named {args.username!r}")
-        ctx = await build_federation(settings, database, LocalUrls(settings.base_url))
+        ctx = await build_federation(settings, database, urls)
         try:
-            if args.post_command == "write":
-                note = await posting.publish(ctx, author, args.text, args.group)
-                return str(note["id"])
-            if not await posting.delete(ctx, author, args.note):
-                raise CommandError(f"{args.note} is not a post of {args.username}")
-            return f"deleted: {args.note}"
+            if args.delete is not None:
+                if not await posting.delete(ctx, author, args.delete):
+                    raise CommandError(f"{args.delete} is not a post of {args.username}")
+                return f"deleted: {args.delete}"
+            group = args.group
+            if group is not None and "://" not in group:
+                found = await actors.local_actor_by_username(database.pool, group)
+                if found is None or found.kind != "Group":
+                    raise CommandError(f"no group named {group!r}")
+                group = urls.actor("Group", group)
+            note = await posting.publish(ctx, author, args.text, group)
+            return str(note["id"])
         except RemoteError as exc:
             raise CommandError(f"cannot reach {exc.detail}") from None
         finally:

@@ -50,14 +50,14 @@ async def test_group_on_a_members_on_b_and_c(
             await wait_for(instance.dsn, ACCEPTED, member)
 
         # B's post reaches C as the group's Announce.
-        first = b.cli("post", "write", "sam", "hello everyone", "--group", group)
+        first = b.cli("post", "sam", "hello everyone", "--group", group)
         announce_id = await wait_for(c.dsn, ANNOUNCE_OF, group, first)
         # The author deletes it: the group takes its Announce back from C.
-        b.cli("post", "delete", "sam", first)
+        b.cli("post", "sam", "--delete", first)
         await wait_for(c.dsn, UNDO_OF, group, announce_id)
 
         # A moderator removes another post: Undo(Announce) on C, gone from A's outbox.
-        second = b.cli("post", "write", "sam", "second post", "--group", group)
+        second = b.cli("post", "sam", "second post", "--group", group)
         second_announce = await wait_for(c.dsn, ANNOUNCE_OF, group, second)
         assert a.cli("group", "remove", "support", second) == f"removed: {second}"
         await wait_for(c.dsn, UNDO_OF, group, second_announce)
