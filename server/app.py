@@ -21,6 +21,7 @@ from federation.local import ensure_instance_actor, signer_for
 from federation.urls import LocalUrls
 from moderation.domains import DomainBlocklist
 from server import health, pages
+from server.api.routes import routes as api_routes
 from server.commands.version import installed_version
 from server.routes import actors, discovery, inbox, ops
 from server.settings import Settings
@@ -42,6 +43,8 @@ def routes() -> list[Route]:
         Route("/inbox", inbox.inbox, methods=["POST"]),
         Route("/metrics", ops.metrics, methods=["GET"]),
         Route("/api/admin/deliveries", ops.deliveries, methods=["GET"]),
+        Route("/api/v1/admin/deliveries", ops.deliveries, methods=["GET"]),
+        *api_routes(),
         Route("/actor", actors.actor, methods=["GET"]),
         Route("/actor/inbox", inbox.inbox, methods=["POST"]),
     ]

@@ -13,12 +13,32 @@ import sys
 from collections.abc import Sequence
 from types import ModuleType
 
-from server.commands import deliveries, group, migrate, post, serve, user, version, worker
+from server.commands import (
+    deliveries,
+    group,
+    migrate,
+    post,
+    serve,
+    token,
+    user,
+    version,
+    worker,
+)
 from server.errors import CommandError
 from server.settings import ConfigError
 from storage.errors import StorageError
 
-COMMANDS: tuple[ModuleType, ...] = (serve, worker, migrate, group, user, post, deliveries, version)
+COMMANDS: tuple[ModuleType, ...] = (
+    serve,
+    worker,
+    migrate,
+    group,
+    user,
+    post,
+    token,
+    deliveries,
+    version,
+)
 
 EXIT_ERROR = 1
 EXIT_CONFIG = 2

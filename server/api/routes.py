@@ -1,0 +1,99 @@
+"""The admin API's routes and its OpenAPI document (``/api/openapi.json``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from server.api import groups
+
+PREFIX = "/api/v1/admin"
+
+# (path, method, handler, summary, request body fields {name: (type, required)})
+ENDPOINTS: list[tuple[str, str, Any, str, dict[str, tuple[str, bool]]]] = [
+    ("/groups", "GET", groups.list_groups, "List groups", {}),
+    ("/groups", "POST", groups.create_group, "Create a group",
+     {"slug": ("string", True), "name": ("string", True), "summary": ("string", False),
+      "approval": ("boolean", False)}),
+    ("/groups/{slug}", "PATCH", groups.change_group, "Change settings (followers get an Update)",
+     {"name": ("string", False), "summary": ("string", False), "rules": ("array", False),
+      "icon_url": ("string", False), "membership": ("string", False),
+      "visibility": ("string", False), "posting": ("string", False),
+      "replies": ("string", False), "discoverable": ("boolean", False),
+      "hide_members": ("boolean", False)}),
+    ("/groups/{slug}/requests", "GET", groups.follow_requests, "Pending follow requests", {}),
+    ("/groups/{slug}/requests", "POST", groups.answer_request, "Approve or reject a request",
+     {"actor": ("string", True), "decision": ("string", True),
+      "confirm_new_instance": ("boolean", False)}),
+    ("/groups/{slug}/bans", "POST", groups.bans, "Ban (Block) or unban (Undo) a member",
+     {"actor": ("string", True), "action": ("string", True), "reason": ("string", False),
+      "days": ("number", False)}),
+    ("/groups/{slug}/moderators", "GET", groups.group_moderators, "The group's moderators", {}),
+    ("/groups/{slug}/moderators", "POST", groups.group_moderators,
+     "Add or remove a moderator", {"actor": ("string", True), "action": ("string", True)}),
+    ("/groups/{slug}/pins", "POST", groups.group_pins, "Pin or unpin a post or link",
+     {"url": ("string", True), "action": ("string", True), "title": ("string", False)}),
+    ("/groups/{slug}/removals", "POST", groups.removals, "Remove a relayed post",
+     {"object": ("string", True)}),
+    ("/posts", "POST", groups.create_post, "Publish a note as the token's account",
+     {"text": ("string", True), "group": ("string", False)}),
+]  # fmt: skip
+
+
+def routes() -> list[Route]:
+    by_path: dict[str, list[tuple[str, Any]]] = {}
+    for path, method, handler, _, _ in ENDPOINTS:
+        by_path.setdefault(path, []).append((method, handler))
+    table = [Route("/api/openapi.json", openapi, methods=["GET"])]
+    for path, handlers in by_path.items():
+        table.append(
+            Route(PREFIX + path, _dispatch(dict(handlers)), methods=[m for m, _ in handlers])
+        )
+    return table
+
+
+def _dispatch(handlers: dict[str, Any]) -> Any:
+    async def route(request: Request) -> Any:
+        return await handlers[request.method](request)
+
+    return route
+
+
+async def openapi(request: Request) -> JSONResponse:
+    paths: dict[str, dict[str, Any]] = {}
+    for path, method, _, summary, fields in ENDPOINTS:
+        operation: dict[str, Any] = {
+            "summary": summary,
+            "security": [{"bearer": []}],
+            "responses": {
+                "200": {"description": "done"}, "201": {"description": "created"},
+                "400": {"description": "a field is wrong: {error, detail, fields}"},
+                "401": {"description": "no or unknown token"},
+                "403": {"description": "not an admin or moderator"},
+                "404": {"description": "no such group"},
+                "409": {"description": "the action conflicts with the current state"},
+            },
+        }  # fmt: skip
+        if fields:
+            operation["requestBody"] = {
+                "required": True,
+                "content": {"application/json": {"schema": {
+                    "type": "object", "additionalProperties": False,
+                    "properties": {n: {"type": t} for n, (t, _) in fields.items()},
+                    "required": [n for n, (_, req) in fields.items() if req],
+                }}},
+            }  # fmt: skip
+        if "{slug}" in path:
+            operation["parameters"] = [
+                {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}
+            ]
+        paths.setdefault(PREFIX + path, {})[method.lower()] = operation
+    return JSONResponse({
+        "openapi": "3.1.0",
+        "info": {"title": "PeerHaven admin API", "version": "1"},
+        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+        "paths": paths,
+    })  # fmt: skip
