@@ -38,9 +38,13 @@ async def actor(request: Request) -> Response:
     urls = request.app.state.urls
     if wants_activity_json(request):
         return ActivityJSONResponse(documents.actor_document(found, urls))
-    posts = []
+    posts: list[dict[str, object]] = []
+    pinned: list[dict[str, object]] = []
     if found.kind == "Group":
-        posts = await group_posts.recent_public(request.app.state.database.pool, found.id)
+        pool = request.app.state.database.pool
+        pinned = await pins.of_group(pool, found.id)
+        if found.visibility == "public":
+            posts = await group_posts.recent_public(pool, found.id)
     return templates.TemplateResponse(
         request,
         "actor.html",
@@ -49,6 +53,7 @@ async def actor(request: Request) -> Response:
             "actor": found,
             "handle": f"@{found.username}@{urls.domain}",
             "posts": posts,
+            "pinned": pinned,
         },
         headers={"Vary": "Accept"},
     )

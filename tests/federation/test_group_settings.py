@@ -154,6 +154,10 @@ async def test_pins_fill_the_featured_collection(
     assert {"type": "Link", "href": link, "name": "Helplines"} in items
     assert any(i.get("id") == post_id and i.get("type") == "Note" for i in items)
 
+    async with httpx.AsyncClient() as http:
+        page = (await http.get(group_url, headers={"Accept": "text/html"})).text
+    assert f'<a href="{link}" rel="nofollow noopener">Helplines</a>' in page
+
     result = peerhaven("group", "unpin", "circle", link, *args, env=env)
     assert result.returncode == 0, result.stderr
     await live_server.run_workers()
