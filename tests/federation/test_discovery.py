@@ -81,7 +81,7 @@ async def test_actor_html_for_browsers(client: httpx.AsyncClient, group: str) ->
     response = await client.get(group, headers={"Accept": "text/html,*/*"})
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
-    assert "Anxiety Circle" in response.text
+    assert "<title>Anxiety Circle · PeerHaven</title>" in response.text
     assert "@anxiety-circle@127.0.0.1:8080" in response.text
 
 
