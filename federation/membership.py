@@ -10,8 +10,9 @@ from datetime import datetime
 
 from federation import outbox
 from federation.context import FederationContext
+from federation.remote import RemoteError
 from storage import actors, bans, follows, group_notes
-from storage.actors import LocalActor
+from storage.actors import LocalActor, RemoteActor
 from storage.follows import Follow
 
 
@@ -73,7 +74,8 @@ async def ban(
 ) -> None:
     """Ban a member: a ``Block`` from the group reaches them, their follow ends, and their
     later posts to the group are refused with a ``Reject`` (until ``ends_at``)."""
-    target = await ctx.directory.get_actor(actor_uri)
+    # The ban must hold even when the member's server is down: use what we know of them.
+    target = await actors.remote_actor(ctx.pool, actor_uri) or await _fetch(ctx, actor_uri)
     group_uri = outbox.actor_id(ctx, group)
     block = outbox.new_activity(ctx, group, "Block", actor_uri, to=[actor_uri])
     async with ctx.pool.acquire() as conn, conn.transaction():
@@ -83,15 +85,24 @@ async def ban(
         ):  # fmt: skip
             raise MembershipError(f"{actor_uri} is already banned from {group.username}")
         await follows.delete_follow(conn, actor_uri, group_uri)
-        await outbox.send(ctx, conn, group, block, [target.inbox])
+        if target is not None:
+            await outbox.send(ctx, conn, group, block, [target.inbox])
 
 
 async def unban(ctx: FederationContext, group: LocalActor, actor_uri: str) -> None:
     """Lift a ban: ``Undo(Block)`` reaches the former member."""
-    target = await ctx.directory.get_actor(actor_uri)
+    target = await actors.remote_actor(ctx.pool, actor_uri) or await _fetch(ctx, actor_uri)
     async with ctx.pool.acquire() as conn, conn.transaction():
         block = await bans.remove(conn, group.id, actor_uri)
         if block is None:
             raise MembershipError(f"{actor_uri} is not banned from {group.username}")
         undo = outbox.new_activity(ctx, group, "Undo", block, to=[actor_uri])
-        await outbox.send(ctx, conn, group, undo, [target.inbox])
+        if target is not None:
+            await outbox.send(ctx, conn, group, undo, [target.inbox])
+
+
+async def _fetch(ctx: FederationContext, actor_uri: str) -> RemoteActor | None:
+    try:
+        return await ctx.directory.get_actor(actor_uri)
+    except RemoteError:
+        return None  # banned all the same; nothing to tell an actor we cannot reach

@@ -53,7 +53,7 @@ async def _fetch(ctx: FederationContext, origin: str) -> tuple[str | None, str |
         if not isinstance(href, str) or not same_host(href, origin):
             return None, None
         doc = (await ctx.fetcher.get_plain_json(href)).data
-    except (FetchError, AttributeError) as exc:
+    except (FetchError, AttributeError, TypeError) as exc:  # any malformed document
         log.info("no NodeInfo from %s: %s", origin, exc)
         return None, None
     sw = doc.get("software") if isinstance(doc, dict) else None

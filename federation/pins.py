@@ -17,12 +17,21 @@ class PinError(ValueError):
     """The pin cannot be changed as asked; the message says why."""
 
 
-def featured_item(pin: dict[str, Any]) -> Any:
-    """A post we stored appears as itself (Mastodon shows pinned statuses); anything else as
-    a ``Link`` with its title."""
-    if pin["document"] is not None:
-        return {k: v for k, v in pin["document"].items() if k != "@context"}
+def featured_item(pin: dict[str, Any], group: LocalActor) -> Any:
+    """A public post of a public group appears as itself (Mastodon shows pinned statuses);
+    anything else only as a ``Link`` with its title: the collection is readable by anyone."""
+    document = pin["document"]
+    if document is not None and group.visibility == "public" and _is_public(document):
+        return {k: v for k, v in document.items() if k != "@context"}
     return {"type": "Link", "href": pin["uri"], "name": pin["title"] or pin["uri"]}
+
+
+def _is_public(document: dict[str, Any]) -> bool:
+    audience: list[Any] = []
+    for key in ("to", "cc"):
+        value = document.get(key) or []
+        audience += value if isinstance(value, list) else [value]
+    return any(v in (PUBLIC, "as:Public", "Public") for v in audience)
 
 
 async def change(

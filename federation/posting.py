@@ -8,7 +8,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from federation import outbox
+from federation import outbox, relay
 from federation.context import FederationContext
 from federation.documents import AS_CONTEXT, PUBLIC
 from storage import local_posts
@@ -29,7 +29,10 @@ async def publish(
         group_inbox = group.shared_inbox or group.inbox
         handle = f"@{group.preferred_username or 'group'}"
         tags.append({"type": "Mention", "href": group.uri, "name": handle})
-        link = f'<a href="{html.escape(group.url or group.uri)}" class="mention">{handle}</a>'
+        link = (
+            f'<a href="{html.escape(group.url or group.uri)}" class="mention">'
+            f"{html.escape(handle)}</a>"
+        )
         content = f"<p>{link} {html.escape(text)}</p>"
         cc.append(group.uri)
     note = {
@@ -72,4 +75,6 @@ async def delete(ctx: FederationContext, author: LocalActor, note_uri: str) -> b
             ctx, author, "Delete", tombstone, to=[PUBLIC], cc=note.get("cc", [])
         )
         await outbox.send(ctx, conn, author, activity, inboxes, to_followers=True)
+        # Our own groups that relayed it take it back here (their Delete never leaves us).
+        await relay.withdraw(ctx, conn, [note_uri], delete=activity)
     return True

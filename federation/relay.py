@@ -55,6 +55,10 @@ async def decide(ctx: FederationContext, activity: Activity, post: APObject) -> 
             ctx.pool, group.id, activity.actor
         ):
             decisions.append(RelayDecision(group, False, "only moderators may post here"))
+        elif group.visibility == "public" and not post.is_public:
+            # A followers-only post or a direct message must not become public by mentioning
+            # a public group.
+            decisions.append(RelayDecision(group, False, "this group shares only public posts"))
         elif post.in_reply_to is not None and group.replies == "top-level":
             decisions.append(RelayDecision(group, False, "reply"))
         else:
@@ -194,13 +198,33 @@ def _retraction(ctx: FederationContext, group: LocalActor, relay: dict[str, Any]
     if relay["type"] == "Create":
         tombstone = {"id": relay["object"]["id"], "type": "Tombstone"}
         return outbox.new_activity(ctx, group, "Delete", tombstone, to=[followers], cc=[])
-    return outbox.new_activity(ctx, group, "Undo", relay, to=[PUBLIC], cc=[followers])
+    return outbox.new_activity(ctx, group, "Undo", relay, **addressing(ctx, group))
+
+
+async def _may_take_part(
+    ctx: FederationContext, conn: asyncpg.Connection, group: LocalActor, actor_uri: str
+) -> bool:
+    """Not banned, and a member unless anyone may post."""
+    if await bans.active_reason(conn, group.id, actor_uri) is not None:
+        return False
+    if group.posting == "anyone" and group.visibility == "public":
+        return True
+    follow = await follows.follow_between(conn, actor_uri, outbox.actor_id(ctx, group))
+    return follow is not None and follow.state == "accepted"
+
+
+def addressing(ctx: FederationContext, group: LocalActor) -> dict[str, list[str]]:
+    """Public groups address the public (followers in cc); members-only groups their
+    followers alone: nothing a members-only group sends may be public."""
+    followers = f"{outbox.actor_id(ctx, group)}/followers"
+    if group.visibility == "members":
+        return {"to": [followers], "cc": []}
+    return {"to": [PUBLIC], "cc": [followers]}
 
 
 def _announce(ctx: FederationContext, group: LocalActor, obj: Any, **extra: Any) -> dict[str, Any]:
-    group_uri = outbox.actor_id(ctx, group)
     return outbox.new_activity(
-        ctx, group, "Announce", obj, to=[PUBLIC], cc=[f"{group_uri}/followers"],
+        ctx, group, "Announce", obj, **addressing(ctx, group),
         published=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), **extra,
     )  # fmt: skip
 
@@ -269,9 +293,8 @@ async def remove(ctx: FederationContext, group: LocalActor, object_uri: str) -> 
         undo = _retraction(ctx, group, announce)
         await group_notes.delete_copy(conn, group.id, object_uri)
         delete = outbox.new_activity(
-            ctx, group, "Delete", object_uri, to=[PUBLIC], cc=[f"{group_uri}/followers"],
-            audience=group_uri,
-        )  # fmt: skip
+            ctx, group, "Delete", object_uri, **addressing(ctx, group), audience=group_uri
+        )
         announced = _announce(ctx, group, _without_context(delete), audience=group_uri)
         await _to_followers(ctx, conn, group, undo, announced)
     return True
@@ -286,7 +309,7 @@ async def forward(
     done = []
     for group_id in await group_posts.groups_relaying(conn, object_uri):
         group = await actors.local_actor_by_id(conn, group_id)
-        if group is None:
+        if group is None or not await _may_take_part(ctx, conn, group, activity.actor):
             continue
         group_uri = outbox.actor_id(ctx, group)
         inboxes = await software.follower_inboxes_by_software(conn, group_uri)

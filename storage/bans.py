@@ -22,10 +22,12 @@ async def add(
 ) -> bool:
     status = await db.execute(
         "INSERT INTO group_bans (group_id, actor_uri, reason, block, ends_at) "
-        "VALUES ($1, $2, $3, $4::jsonb, $5) ON CONFLICT (group_id, actor_uri) DO NOTHING",
+        "VALUES ($1, $2, $3, $4::jsonb, $5) ON CONFLICT (group_id, actor_uri) DO UPDATE SET "
+        "reason = EXCLUDED.reason, block = EXCLUDED.block, ends_at = EXCLUDED.ends_at, "
+        "created_at = now() WHERE group_bans.ends_at IS NOT NULL AND group_bans.ends_at <= now()",
         group_id, actor_uri, reason, json.dumps(block), ends_at,
     )  # fmt: skip
-    return status == "INSERT 0 1"
+    return status == "INSERT 0 1"  # also after an expired ban was replaced
 
 
 async def active_reason(db: Executor, group_id: int, actor_uri: str) -> str | None:

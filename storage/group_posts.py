@@ -36,12 +36,16 @@ async def relayed(db: Executor, group_id: int, object_uri: str) -> bool:
 async def outbox_page(
     db: Executor, group_id: int, limit: int, offset: int
 ) -> tuple[int, list[dict[str, Any]]]:
+    # Boosts only: a members-only group's copies (Creates) never appear, even after the
+    # group turns public.
     total = await db.fetchval(
-        "SELECT count(*) FROM group_posts WHERE group_id = $1 AND state = 'relayed'", group_id
+        "SELECT count(*) FROM group_posts WHERE group_id = $1 AND state = 'relayed' "
+        "AND announce->>'type' = 'Announce'",
+        group_id,
     )
     rows = await db.fetch(
         "SELECT announce FROM group_posts WHERE group_id = $1 AND state = 'relayed' "
-        "ORDER BY id DESC LIMIT $2 OFFSET $3",
+        "AND announce->>'type' = 'Announce' ORDER BY id DESC LIMIT $2 OFFSET $3",
         group_id,
         limit,
         offset,

@@ -12,7 +12,7 @@ from federation.activities.base import Drop, local_actor_at, require_object_id
 from federation.context import FederationContext
 from federation.nodeinfo import learn_software
 from federation.wire import Activity
-from storage import follows
+from storage import bans, follows, group_notes
 from storage.actors import LocalActor, RemoteActor
 
 
@@ -36,10 +36,25 @@ async def receive(
     ctx: FederationContext, activity: Activity, prepared: Prepared, conn: asyncpg.Connection
 ) -> str:
     target = prepared.target
+    target_uri = outbox.actor_id(ctx, target)
+    banned = await bans.active_reason(conn, target.id, activity.actor)
+    if target.kind == "Group" and banned is not None:
+        # A banned member cannot come back by following again.
+        reject = outbox.new_activity(
+            ctx, target, "Reject", _follow_object(activity, target_uri), to=[activity.actor]
+        )
+        await outbox.send(ctx, conn, target, reject, [prepared.follower.inbox])
+        return "follow rejected: banned"
     state = "pending" if target.manually_approves_followers else "accepted"
-    follow = await follows.upsert_follow(
-        conn, activity.actor, outbox.actor_id(ctx, target), activity.id, state
-    )
+    if (
+        target.kind == "Group"
+        and target.visibility == "members"
+        and not await group_notes.member_on(conn, target_uri, prepared.follower.domain)
+    ):
+        # A members-only group's posts go to every server that has a member: the first
+        # member from a new server waits for a moderator's confirmation, even in open groups.
+        state = "pending"
+    follow = await follows.upsert_follow(conn, activity.actor, target_uri, activity.id, state)
     if follow.state == "pending":
         return "follow pending approval"
     await send_accept(ctx, conn, target, activity, prepared.follower)
@@ -55,11 +70,10 @@ async def send_accept(
 ) -> None:
     # Embed the Follow as the follower sent it (id, actor, object): Mastodon and Fedify match
     # the Accept to their Follow by its id.
-    accepted = {
-        "id": follow.id,
-        "type": "Follow",
-        "actor": follow.actor,
-        "object": outbox.actor_id(ctx, target),
-    }
+    accepted = _follow_object(follow, outbox.actor_id(ctx, target))
     accept = outbox.new_activity(ctx, target, "Accept", accepted, to=[follow.actor])
     await outbox.send(ctx, conn, target, accept, [follower.inbox])
+
+
+def _follow_object(follow: Activity, target_uri: str) -> dict[str, str]:
+    return {"id": follow.id, "type": "Follow", "actor": follow.actor, "object": target_uri}

@@ -98,7 +98,7 @@ async def collection(request: Request) -> Response:
         return ActivityJSONResponse(doc)
     elif name == "featured" and found.kind == "Group":
         # Mastodon reads featured whole (its pinned statuses), so it is served inline.
-        items = [pins_of.featured_item(p) for p in await pins.of_group(pool, found.id)]
+        items = [pins_of.featured_item(p, found) for p in await pins.of_group(pool, found.id)]
         doc = documents.ordered_collection(collection_id, len(items), first_page=False)
         doc["orderedItems"] = items
         return ActivityJSONResponse(doc)
@@ -165,6 +165,9 @@ async def group_note(request: Request) -> Response:
         return json_error(401, str(result.reason), result.detail)
     if not await group_notes.member_on(pool, group_uri, host_of(result.key_owner) or ""):
         return json_error(404, "not_found", "no such note")
+    private = {"Cache-Control": "private, no-store", "Vary": "Signature, Authorization"}
     if note[2]:
-        return ActivityJSONResponse({"id": uri, "type": "Tombstone"}, status_code=410)
-    return ActivityJSONResponse(note[1])
+        return ActivityJSONResponse(
+            {"id": uri, "type": "Tombstone"}, status_code=410, headers=private
+        )
+    return ActivityJSONResponse(note[1], headers=private)

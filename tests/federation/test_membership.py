@@ -97,3 +97,36 @@ async def test_ban_and_unban(
     assert undo.body["object"]["id"] == block.body["id"]
     again = peerhaven("group", "unban", "open", alice.actor_id, *args, env=env)
     assert again.returncode != 0 and "not banned" in again.stderr
+
+
+async def test_a_banned_member_cannot_follow_back(
+    live_server: LiveServer, peer: Peer, database_url: str, tmp_path: Path
+) -> None:
+    await create_actor(live_server.pool, kind="Group", username="open", name="Open")
+    group_url = f"{live_server.base_url}/groups/open"
+    alice = peer.actors["alice"]
+    await peer.post(f"{group_url}/inbox", follow(peer, alice, group_url), actor=alice)
+    await live_server.run_workers()
+    env = clean_env(DATABASE_URL=database_url, PEERHAVEN_BASE_URL=live_server.base_url)
+    banned = peerhaven("group", "ban", "open", alice.actor_id, "--data-dir", str(tmp_path), env=env)
+    assert banned.returncode == 0, banned.stderr
+    await live_server.run_workers()
+    again = follow(peer, alice, group_url)
+    await peer.post(f"{group_url}/inbox", again, actor=alice)
+    await live_server.run_workers()
+    [reject] = [r.body for r in peer.received if r.body["type"] == "Reject"]
+    assert reject["object"]["id"] == again["id"]
+    assert await live_server.pool.fetchval("SELECT count(*) FROM follows") == 0
+
+
+async def test_open_members_only_group_holds_a_new_servers_first_member(
+    live_server: LiveServer, peer: Peer
+) -> None:
+    await create_actor(live_server.pool, kind="Group", username="quiet", name="Quiet")
+    await live_server.pool.execute("UPDATE local_actors SET visibility = 'members'")
+    group_url = f"{live_server.base_url}/groups/quiet"
+    alice = peer.actors["alice"]
+    await peer.post(f"{group_url}/inbox", follow(peer, alice, group_url), actor=alice)
+    await live_server.run_workers()
+    assert peer.received == []  # no Accept: a moderator must confirm the new server
+    assert await live_server.pool.fetchval("SELECT state FROM follows") == "pending"

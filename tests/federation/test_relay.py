@@ -312,3 +312,16 @@ async def test_updates_and_likes_reach_group_aware_members(
     assert [r.body["type"] for r in mastodon.received if r.body["actor"] == group_url] == [
         "Accept", "Announce"
     ]  # fmt: skip
+
+
+async def test_a_followers_only_post_is_not_made_public(
+    live_server: LiveServer, peer: Peer, group_url: str
+) -> None:
+    alice = peer.actors["alice"]
+    await post(live_server, peer, group_url, follow(peer, alice, group_url), alice)
+    doc = create(peer, alice, group_url)
+    doc["object"]["to"] = doc["to"] = [f"{alice.actor_id}/followers"]
+    await post(live_server, peer, group_url, doc, alice)
+    assert await live_server.pool.fetchval("SELECT count(*) FROM group_posts") == 0
+    [reject] = [r.body for r in peer.received if r.body["type"] == "Reject"]
+    assert "only public posts" in reject["summary"]
