@@ -81,8 +81,7 @@ async def seed(dsn: str, keys: list[tuple[str, str]]) -> None:
 
 def _signed_batch(args: tuple[int, int, str, list[tuple[str, str]]]) -> list[tuple]:
     start, stop, base_url, keys = args
-    group = f"{base_url}/groups/circle"
-    url = f"{group}/inbox"
+    url = f"{base_url}/groups/circle/inbox"
     path = "/groups/circle/inbox"
     now = datetime.now(UTC)
     # One signer per actor: its key is parsed once, not for every request.
@@ -95,18 +94,21 @@ def _signed_batch(args: tuple[int, int, str, list[tuple[str, str]]]) -> list[tup
         i = n % len(keys)
         actor = actor_uri(i)
         note_id = f"{actor}/notes/{uuid.uuid4().hex}"
+        # Public posts sent to the group's inbox without mentioning or addressing the group:
+        # verified, stored and processed (parsed, authority checked, stored as posts), but
+        # not relayed: relay fan-out is what bench/fanout measures, and these actors'
+        # servers do not exist.
         body = json.dumps({
             "@context": AS,
             "id": f"{note_id}/activity",
             "type": "Create",
             "actor": actor,
-            "to": [group],
-            "cc": [f"{AS}#Public"],
+            "to": [f"{AS}#Public"],
+            "cc": [f"{actor}/followers"],
             "object": {
-                "id": note_id, "type": "Note", "attributedTo": actor, "to": [group],
-                "cc": [f"{AS}#Public"], "published": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "id": note_id, "type": "Note", "attributedTo": actor, "to": [f"{AS}#Public"],
+                "cc": [f"{actor}/followers"], "published": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
                 "content": "<p>" + "Thank you all for listening yesterday. " * 40 + "</p>",
-                "tag": [{"type": "Mention", "href": group, "name": "@circle"}],
             },
         }).encode()  # fmt: skip
         headers = {"Content-Type": "application/activity+json"}
