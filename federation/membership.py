@@ -51,8 +51,7 @@ async def answer(
             f"{follower_uri} would be the group's first member on {follower.domain}; "
             "confirm to let that server receive the group's posts"
         )
-    follow = {"id": request.activity_uri, "type": "Follow", "actor": follower_uri,
-              "object": group_uri}  # fmt: skip
+    follow = outbox.follow_object(request.activity_uri, follower_uri, group_uri)
     kind = "Accept" if approve else "Reject"
     reply = outbox.new_activity(ctx, group, kind, follow, to=[follower_uri])
     async with ctx.pool.acquire() as conn, conn.transaction():

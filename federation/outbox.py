@@ -35,6 +35,12 @@ def new_activity(
     }
 
 
+def follow_object(follow_id: str, follower_uri: str, followee_uri: str) -> dict[str, str]:
+    """A Follow as its sender sent it, for our Accept or Reject of it: Mastodon and Fedify
+    match the answer to their request by its id."""
+    return {"id": follow_id, "type": "Follow", "actor": follower_uri, "object": followee_uri}
+
+
 async def send(
     ctx: FederationContext,
     db: asyncpg.Connection | asyncpg.Pool,

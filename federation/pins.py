@@ -9,6 +9,7 @@ from typing import Any
 from federation import outbox
 from federation.context import FederationContext
 from federation.documents import PUBLIC
+from federation.jsonld import is_public_address
 from storage import pins
 from storage.actors import LocalActor
 
@@ -31,7 +32,7 @@ def _is_public(document: dict[str, Any]) -> bool:
     for key in ("to", "cc"):
         value = document.get(key) or []
         audience += value if isinstance(value, list) else [value]
-    return any(v in (PUBLIC, "as:Public", "Public") for v in audience)
+    return any(isinstance(v, str) and is_public_address(v) for v in audience)
 
 
 async def change(

@@ -126,20 +126,6 @@ async def accepted_followers(db: Executor, followee_uri: str) -> list[str]:
     return [r["follower_uri"] for r in rows]
 
 
-async def follower_delivery_inboxes(db: Executor, followee_uri: str) -> list[str]:
-    """Distinct inboxes that reach every accepted follower: the shared inbox where there is
-    one, else the personal inbox."""
-    rows = await db.fetch(
-        """
-        SELECT DISTINCT COALESCE(a.shared_inbox, a.inbox) AS inbox
-        FROM follows f JOIN remote_actors a ON a.uri = f.follower_uri
-        WHERE f.followee_uri = $1 AND f.state = 'accepted' AND a.deleted_at IS NULL
-        """,
-        followee_uri,
-    )
-    return [r["inbox"] for r in rows]
-
-
 async def remove_followers_at_inbox(db: Executor, inbox: str) -> int:
     """A personal inbox answered 410 Gone: its actor no longer follows anyone here."""
     status = await db.execute(

@@ -41,7 +41,11 @@ async def receive(
     if target.kind == "Group" and banned is not None:
         # A banned member cannot come back by following again.
         reject = outbox.new_activity(
-            ctx, target, "Reject", _follow_object(activity, target_uri), to=[activity.actor]
+            ctx,
+            target,
+            "Reject",
+            outbox.follow_object(activity.id, activity.actor, target_uri),
+            to=[activity.actor],
         )
         await outbox.send(ctx, conn, target, reject, [prepared.follower.inbox])
         return "follow rejected: banned"
@@ -68,12 +72,6 @@ async def send_accept(
     follow: Activity,
     follower: RemoteActor,
 ) -> None:
-    # Embed the Follow as the follower sent it (id, actor, object): Mastodon and Fedify match
-    # the Accept to their Follow by its id.
-    accepted = _follow_object(follow, outbox.actor_id(ctx, target))
+    accepted = outbox.follow_object(follow.id, follow.actor, outbox.actor_id(ctx, target))
     accept = outbox.new_activity(ctx, target, "Accept", accepted, to=[follow.actor])
     await outbox.send(ctx, conn, target, accept, [follower.inbox])
-
-
-def _follow_object(follow: Activity, target_uri: str) -> dict[str, str]:
-    return {"id": follow.id, "type": "Follow", "actor": follow.actor, "object": target_uri}

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 import asyncpg
 
-from storage import follows
+from storage import software
 
 
 def host_key(inbox: str) -> str:
@@ -24,4 +24,4 @@ def group_by_host(inboxes: Iterable[str]) -> dict[str, list[str]]:
 
 async def follower_inboxes(db: asyncpg.Connection | asyncpg.Pool, followee_uri: str) -> list[str]:
     """One inbox per follower, the shared inbox where the follower's server has one."""
-    return await follows.follower_delivery_inboxes(db, followee_uri)
+    return [inbox for inbox, _ in await software.follower_inboxes_by_software(db, followee_uri)]

@@ -9,6 +9,9 @@ import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from federation.context import FederationContext
+from federation.urls import LocalUrls
+from server.app import build_federation
 from server.errors import CommandError
 from server.settings import Settings, load_settings
 from storage.db import Database
@@ -60,3 +63,15 @@ async def open_database(settings: Settings) -> AsyncIterator[Database]:
         yield database
     finally:
         await database.close()
+
+
+@asynccontextmanager
+async def open_federation(settings: Settings) -> AsyncIterator[FederationContext]:
+    """The database and the federation context for a command that sends or fetches; the
+    outgoing HTTP session is closed on the way out."""
+    async with open_database(settings) as database:
+        ctx = await build_federation(settings, database, LocalUrls(settings.base_url))
+        try:
+            yield ctx
+        finally:
+            await ctx.fetcher.close()

@@ -12,12 +12,12 @@ from federation.context import FederationContext
 from federation.local import LocalActorError, create_actor
 from federation.remote import RemoteError
 from federation.urls import LocalUrls
-from server.app import build_federation
 from server.commands.common import (
     add_base_url_argument,
     add_data_dir_argument,
     ensure_data_dir,
     open_database,
+    open_federation,
     settings_from_args,
 )
 from server.errors import CommandError
@@ -112,27 +112,22 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _membership(settings: Settings, args: argparse.Namespace) -> list[str]:
-    urls = LocalUrls(settings.base_url)
-    async with open_database(settings) as database:
-        group = await actors.local_actor_by_username(database.pool, args.slug)
+    async with open_federation(settings) as ctx:
+        group = await actors.local_actor_by_username(ctx.pool, args.slug)
         if group is None or group.kind != "Group":
             raise CommandError(f"no group named {args.slug!r}")
-        ctx = await build_federation(settings, database, urls)
+        if args.group_command == "requests":
+            pending = await membership.pending_requests(ctx, group)
+            return [f"{f.follower_uri}\t{f.created_at:%Y-%m-%d %H:%M}" for f in pending] or [
+                "no pending requests"
+            ]
         try:
-            if args.group_command == "requests":
-                pending = await membership.pending_requests(ctx, group)
-                return [f"{f.follower_uri}\t{f.created_at:%Y-%m-%d %H:%M}" for f in pending] or [
-                    "no pending requests"
-                ]
-            try:
-                return [await _moderate(ctx, group, args)]
-            except (
-                membership.MembershipError, moderation_team.ModeratorError, pins.PinError,
-                RemoteError,
-            ) as exc:  # fmt: skip
-                raise CommandError(str(exc)) from None
-        finally:
-            await ctx.fetcher.close()
+            return [await _moderate(ctx, group, args)]
+        except (
+            membership.MembershipError, moderation_team.ModeratorError, pins.PinError,
+            RemoteError,
+        ) as exc:  # fmt: skip
+            raise CommandError(str(exc)) from None
 
 
 async def _moderate(ctx: FederationContext, group: LocalActor, args: argparse.Namespace) -> str:

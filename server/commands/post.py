@@ -8,13 +8,11 @@ import asyncio
 
 from federation import posting
 from federation.remote import RemoteError
-from federation.urls import LocalUrls
-from server.app import build_federation
 from server.commands.common import (
     add_base_url_argument,
     add_data_dir_argument,
     ensure_data_dir,
-    open_database,
+    open_federation,
     settings_from_args,
 )
 from server.errors import CommandError
@@ -46,12 +44,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _post(settings: Settings, args: argparse.Namespace) -> str:
-    urls = LocalUrls(settings.base_url)
-    async with open_database(settings) as database:
-        author = await actors.local_actor_by_username(database.pool, args.username)
+    async with open_federation(settings) as ctx:
+        author = await actors.local_actor_by_username(ctx.pool, args.username)
         if author is None or author.kind != "Person":
             raise CommandError(f"no local account named {args.username!r}")
-        ctx = await build_federation(settings, database, urls)
         try:
             if args.delete is not None:
                 if not await posting.delete(ctx, author, args.delete):
@@ -59,13 +55,11 @@ async def _post(settings: Settings, args: argparse.Namespace) -> str:
                 return f"deleted: {args.delete}"
             group = args.group
             if group is not None and "://" not in group:
-                found = await actors.local_actor_by_username(database.pool, group)
+                found = await actors.local_actor_by_username(ctx.pool, group)
                 if found is None or found.kind != "Group":
                     raise CommandError(f"no group named {group!r}")
-                group = urls.actor("Group", group)
+                group = ctx.urls.actor("Group", group)
             note = await posting.publish(ctx, author, args.text, group)
             return str(note["id"])
         except RemoteError as exc:
             raise CommandError(f"cannot reach {exc.detail}") from None
-        finally:
-            await ctx.fetcher.close()

@@ -9,12 +9,12 @@ from federation.following import follow_remote
 from federation.local import LocalActorError, create_actor
 from federation.remote import RemoteError
 from federation.urls import LocalUrls
-from server.app import build_federation
 from server.commands.common import (
     add_base_url_argument,
     add_data_dir_argument,
     ensure_data_dir,
     open_database,
+    open_federation,
     settings_from_args,
 )
 from server.errors import CommandError
@@ -60,16 +60,12 @@ async def _create(settings: Settings, args: argparse.Namespace) -> str:
 
 
 async def _follow(settings: Settings, args: argparse.Namespace) -> str:
-    urls = LocalUrls(settings.base_url)
-    async with open_database(settings) as database:
-        local = await actors.local_actor_by_username(database.pool, args.username)
+    async with open_federation(settings) as ctx:
+        local = await actors.local_actor_by_username(ctx.pool, args.username)
         if local is None or local.kind != "Person":
             raise CommandError(f"no local account named {args.username!r}")
-        ctx = await build_federation(settings, database, urls)
         try:
             follow = await follow_remote(ctx, local, args.target)
         except RemoteError as exc:
             raise CommandError(f"cannot follow {args.target}: {exc}") from None
-        finally:
-            await ctx.fetcher.close()
     return f"follow {follow.state}: {follow.follower_uri} -> {follow.followee_uri}"

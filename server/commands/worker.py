@@ -12,13 +12,12 @@ import signal
 
 from federation.delivery.engine import DeliveryEngine
 from federation.inbox.worker import InboxWorker
-from federation.urls import LocalUrls
-from server.app import build_federation, delivery_settings
+from server.app import delivery_settings
 from server.commands.common import (
     add_base_url_argument,
     add_data_dir_argument,
     ensure_data_dir,
-    open_database,
+    open_federation,
     settings_from_args,
 )
 from server.commands.serve import event_loop_factory
@@ -47,8 +46,7 @@ async def _work(settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    async with open_database(settings) as database:
-        ctx = await build_federation(settings, database, LocalUrls(settings.base_url))
+    async with open_federation(settings) as ctx:
         loops = WorkerLoops()
         loops.start("inbox", InboxWorker(ctx).run_once, ctx.inbox_wakeup)
         engine = DeliveryEngine(ctx, delivery_settings(settings))
@@ -57,4 +55,3 @@ async def _work(settings: Settings) -> None:
             await stop.wait()
         finally:
             await loops.stop()
-            await ctx.fetcher.close()

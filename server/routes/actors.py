@@ -9,30 +9,17 @@ from federation import documents
 from federation import pins as pins_of
 from federation.signatures.types import SignedRequest
 from federation.signatures.verify import verify_request
-from federation.urls import INSTANCE_ACTOR_USERNAME
 from federation.wire import host_of
 from server.pages import templates
-from server.routes.inbox import raw_target
 from server.routes.negotiation import ActivityJSONResponse, json_error, wants_activity_json
-from storage import actors, follows, group_notes, group_posts, local_posts, moderators, pins
-from storage.actors import LocalActor
+from server.routes.paths import local_actor_for_path, raw_target
+from storage import follows, group_notes, group_posts, local_posts, moderators, pins
 
 PAGE_SIZE = 20
-_KIND_BY_PREFIX = {"groups": "Group", "users": "Person"}
-
-
-async def _actor_from_path(request: Request) -> LocalActor | None:
-    prefix = request.url.path.strip("/").split("/", 1)[0]
-    pool = request.app.state.database.pool
-    if prefix == "actor":
-        return await actors.local_actor_by_username(pool, INSTANCE_ACTOR_USERNAME)
-    kind = _KIND_BY_PREFIX.get(prefix)
-    actor = await actors.local_actor_by_username(pool, request.path_params["username"])
-    return actor if actor is not None and actor.kind == kind else None
 
 
 async def actor(request: Request) -> Response:
-    found = await _actor_from_path(request)
+    found = await local_actor_for_path(request)
     if found is None:
         return json_error(404, "not_found", "no such actor")
     urls = request.app.state.urls
@@ -69,7 +56,7 @@ def _page_number(request: Request) -> int | Response | None:
 
 
 async def collection(request: Request) -> Response:
-    found = await _actor_from_path(request)
+    found = await local_actor_for_path(request)
     if found is None:
         return json_error(404, "not_found", "no such actor")
     page = _page_number(request)
@@ -123,7 +110,7 @@ async def collection(request: Request) -> Response:
 
 async def note(request: Request) -> Response:
     """A staff account's note at its id: JSON for ActivityPub clients, 410 once deleted."""
-    found = await _actor_from_path(request)
+    found = await local_actor_for_path(request)
     if found is None:
         return json_error(404, "not_found", "no such note")
     urls = request.app.state.urls
@@ -139,7 +126,7 @@ async def note(request: Request) -> Response:
 async def group_note(request: Request) -> Response:
     """A members-only group's copy of a member's post: served only to signed fetches from a
     server that has a member of the group (404 for anyone else, 401 when unsigned)."""
-    found = await _actor_from_path(request)
+    found = await local_actor_for_path(request)
     if found is None:
         return json_error(404, "not_found", "no such note")
     urls = request.app.state.urls

@@ -10,11 +10,10 @@ from federation.cache import TTLCache
 from federation.inbox.outcome import Refused
 from federation.inbox.pipeline import InboxRequest
 from server.routes.negotiation import json_error
-from storage import actors
+from server.routes.paths import local_actor_for_path, raw_target
 
 MAX_BODY = 1024 * 1024  # 1 MiB, as Mastodon
 ACCEPTED_TYPES = ("application/activity+json", "application/ld+json")
-_KIND_BY_PREFIX = {"groups": "Group", "users": "Person", "actor": "Application"}
 
 
 async def inbox(request: Request) -> Response:
@@ -46,32 +45,17 @@ async def inbox(request: Request) -> Response:
 
 
 async def _recipient(request: Request) -> str | Response | None:
-    username = request.path_params.get("username")
-    prefix = request.url.path.strip("/").split("/", 1)[0]
-    if prefix == "inbox":
-        return None
+    if request.url.path.strip("/") == "inbox":
+        return None  # the shared inbox
     # Which personal inboxes exist is asked on every POST; hits are remembered for seconds.
     inboxes: TTLCache[str, str] = request.app.state.known_inboxes
     known = inboxes.get(request.url.path)
     if known is not None:
         return known
-    pool = request.app.state.database.pool
-    if prefix == "actor":
-        found = await actors.instance_actor(pool)
-    else:
-        found = await actors.local_actor_by_username(pool, username or "")
-    if found is None or found.kind != _KIND_BY_PREFIX.get(prefix):
+    found = await local_actor_for_path(request)
+    if found is None:
         return json_error(404, "not_found", "no such inbox")
     return inboxes.put(request.url.path, found.username)
-
-
-def raw_target(request: Request) -> str:
-    """The request-target exactly as sent: raw (percent-encoded) path plus query. Building it
-    from the decoded path breaks signatures (and is a known trap)."""
-    raw_path = request.scope.get("raw_path") or request.scope["path"].encode("utf-8")
-    query = request.scope.get("query_string", b"")
-    target = raw_path.decode("latin-1")
-    return f"{target}?{query.decode('latin-1')}" if query else target
 
 
 async def _read_body(request: Request) -> bytes | Response:
