@@ -113,6 +113,16 @@ class Peer:
     def new_id(self, actor: PeerActor, kind: str) -> str:
         return f"{actor.actor_id}/{kind.lower()}/{uuid.uuid4().hex}"
 
+    def follow(self, actor: PeerActor, target: str) -> dict[str, Any]:
+        """A Follow of ``target`` by ``actor``, with a new id."""
+        return {
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": self.new_id(actor, "Follow"),
+            "type": "Follow",
+            "actor": actor.actor_id,
+            "object": target,
+        }
+
     # -- sending ------------------------------------------------------------
 
     def sign(

@@ -29,6 +29,11 @@ def clean_env(**extra: str) -> dict[str, str]:
     return env
 
 
+def cli_env(database_url: str, base_url: str, **extra: str) -> dict[str, str]:
+    """For a CLI command working on a test server's database, as that server."""
+    return clean_env(DATABASE_URL=database_url, PEERHAVEN_BASE_URL=base_url, **extra)
+
+
 def peerhaven(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "server.cli", *args],

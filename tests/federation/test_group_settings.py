@@ -12,7 +12,7 @@ import httpx
 from federation.local import create_actor
 from tests.conftest import LiveServer
 from tests.peer import Peer, PeerActor
-from tests.processes import clean_env, peerhaven
+from tests.processes import cli_env, peerhaven
 
 AS = "https://www.w3.org/ns/activitystreams"
 
@@ -36,16 +36,11 @@ async def test_settings_change_what_the_group_does(
     await create_actor(live_server.pool, kind="Group", username="circle", name="Circle")
     group_url = f"{live_server.base_url}/groups/circle"
     member, stranger = peer.actors["alice"], peer.add_actor("bob")
-    follow = {"@context": AS, "id": peer.new_id(member, "Follow"), "type": "Follow",
-              "actor": member.actor_id, "object": group_url}  # fmt: skip
+    follow = peer.follow(member, group_url)
     await peer.post(f"{group_url}/inbox", follow, actor=member)
     await live_server.run_workers()
 
-    env = clean_env(
-        DATABASE_URL=database_url,
-        PEERHAVEN_BASE_URL=live_server.base_url,
-        PEERHAVEN_ALLOW_PRIVATE_ADDRESSES="true",
-    )
+    env = cli_env(database_url, live_server.base_url, PEERHAVEN_ALLOW_PRIVATE_ADDRESSES="true")
     result = peerhaven(
         "group", "set", "circle", "--name", "Calm Circle", "--posting", "anyone",
         "--replies", "all", "--rule", "Be kind", "--rule", "No method details",
@@ -81,15 +76,10 @@ async def test_moderators_and_posting_restricted_to_them(
     await create_actor(live_server.pool, kind="Group", username="circle", name="Circle")
     group_url = f"{live_server.base_url}/groups/circle"
     member, mod = peer.actors["alice"], peer.add_actor("bob")
-    follow = {"@context": AS, "id": peer.new_id(member, "Follow"), "type": "Follow",
-              "actor": member.actor_id, "object": group_url}  # fmt: skip
+    follow = peer.follow(member, group_url)
     await peer.post(f"{group_url}/inbox", follow, actor=member)
     await live_server.run_workers()
-    env = clean_env(
-        DATABASE_URL=database_url,
-        PEERHAVEN_BASE_URL=live_server.base_url,
-        PEERHAVEN_ALLOW_PRIVATE_ADDRESSES="true",
-    )
+    env = cli_env(database_url, live_server.base_url, PEERHAVEN_ALLOW_PRIVATE_ADDRESSES="true")
     args = ("--data-dir", str(tmp_path))
 
     async def cli(*words: str) -> str:
@@ -131,13 +121,12 @@ async def test_pins_fill_the_featured_collection(
     await create_actor(live_server.pool, kind="Group", username="circle", name="Circle")
     group_url = f"{live_server.base_url}/groups/circle"
     alice = peer.actors["alice"]
-    follow = {"@context": AS, "id": peer.new_id(alice, "Follow"), "type": "Follow",
-              "actor": alice.actor_id, "object": group_url}  # fmt: skip
+    follow = peer.follow(alice, group_url)
     await peer.post(f"{group_url}/inbox", follow, actor=alice)
     welcome = note_create(peer, alice, group_url)
     await peer.post(f"{group_url}/inbox", welcome, actor=alice)
     await live_server.run_workers()
-    env = clean_env(DATABASE_URL=database_url, PEERHAVEN_BASE_URL=live_server.base_url)
+    env = cli_env(database_url, live_server.base_url)
     args = ("--data-dir", str(tmp_path))
     post_id, link = welcome["object"]["id"], "https://helplines.example/"
     for words in (("pin", "circle", post_id), ("pin", "circle", link, "--title", "Helplines")):

@@ -25,23 +25,13 @@ from federation.signatures.digest import digest_header
 from federation.signatures.keys import generate_rsa_keypair
 from storage import domain_blocks
 from tests.conftest import LiveServer, start_live_server
-from tests.peer import Peer, PeerActor
+from tests.peer import Peer
 
 
 @pytest.fixture
 async def group_url(live_server: LiveServer) -> str:
     await create_actor(live_server.pool, kind="Group", username="circle", name="Circle")
     return f"{live_server.base_url}/groups/circle"
-
-
-def follow_doc(peer: Peer, actor: PeerActor, target: str) -> dict[str, Any]:
-    return {
-        "@context": "https://www.w3.org/ns/activitystreams",
-        "id": peer.new_id(actor, "Follow"),
-        "type": "Follow",
-        "actor": actor.actor_id,
-        "object": target,
-    }
 
 
 async def stored_count(pool: asyncpg.Pool) -> int:
@@ -52,7 +42,7 @@ async def test_follow_is_accepted_and_the_accept_is_signed(
     live_server: LiveServer, peer: Peer, group_url: str
 ) -> None:
     alice = peer.actors["alice"]
-    follow = follow_doc(peer, alice, group_url)
+    follow = peer.follow(alice, group_url)
     status, answer = await peer.post(f"{group_url}/inbox", follow, actor=alice)
     assert status == 202, answer
     await live_server.run_workers()
@@ -82,7 +72,7 @@ async def test_same_activity_twice_is_processed_once(
     live_server: LiveServer, peer: Peer, group_url: str
 ) -> None:
     alice = peer.actors["alice"]
-    follow = follow_doc(peer, alice, group_url)
+    follow = peer.follow(alice, group_url)
     assert (await peer.post(f"{group_url}/inbox", follow, actor=alice))[0] == 202
     assert (await peer.post(f"{live_server.base_url}/inbox", follow, actor=alice))[0] == 202
     assert await stored_count(live_server.pool) == 1
@@ -92,7 +82,7 @@ async def test_same_activity_twice_is_processed_once(
 
 async def test_undo_follow(live_server: LiveServer, peer: Peer, group_url: str) -> None:
     alice = peer.actors["alice"]
-    follow = follow_doc(peer, alice, group_url)
+    follow = peer.follow(alice, group_url)
     await peer.post(f"{group_url}/inbox", follow, actor=alice)
     await live_server.run_workers()
     undo = {
@@ -119,7 +109,7 @@ async def expect_refusal(
 
 
 async def test_unsigned_post(live_server: LiveServer, peer: Peer, group_url: str) -> None:
-    body = follow_doc(peer, peer.actors["alice"], group_url)
+    body = peer.follow(peer.actors["alice"], group_url)
     status, answer = await peer.post(
         f"{group_url}/inbox", body, headers={"Content-Type": "application/activity+json"}
     )
@@ -128,7 +118,7 @@ async def test_unsigned_post(live_server: LiveServer, peer: Peer, group_url: str
 
 async def test_bad_signature(live_server: LiveServer, peer: Peer, group_url: str) -> None:
     alice = peer.actors["alice"]
-    raw = json.dumps(follow_doc(peer, alice, group_url)).encode()
+    raw = json.dumps(peer.follow(alice, group_url)).encode()
     other_private, _ = generate_rsa_keypair()  # signed with a key that is not alice's
     headers = peer.sign(alice, f"{group_url}/inbox", raw, private_pem=other_private)
     status, answer = await peer.post(f"{group_url}/inbox", raw, headers=headers)
@@ -137,9 +127,9 @@ async def test_bad_signature(live_server: LiveServer, peer: Peer, group_url: str
 
 async def test_digest_mismatch(live_server: LiveServer, peer: Peer, group_url: str) -> None:
     alice = peer.actors["alice"]
-    raw = json.dumps(follow_doc(peer, alice, group_url)).encode()
+    raw = json.dumps(peer.follow(alice, group_url)).encode()
     headers = peer.sign(alice, f"{group_url}/inbox", raw)
-    swapped = json.dumps(follow_doc(peer, alice, group_url)).encode()  # another id, same length
+    swapped = json.dumps(peer.follow(alice, group_url)).encode()  # another id, same length
     status, answer = await peer.post(f"{group_url}/inbox", swapped, headers=headers)
     await expect_refusal(live_server, status, answer, 401, "digest_mismatch")
 
@@ -148,7 +138,7 @@ async def test_signature_not_covering_digest(
     live_server: LiveServer, peer: Peer, group_url: str
 ) -> None:
     alice = peer.actors["alice"]
-    raw = json.dumps(follow_doc(peer, alice, group_url)).encode()
+    raw = json.dumps(peer.follow(alice, group_url)).encode()
     url = urlsplit(f"{group_url}/inbox")
     date = format_datetime(datetime.now(UTC), usegmt=True)
     # A valid signature by alice's key over (request-target) host date: the Digest is sent
@@ -174,7 +164,7 @@ async def test_stale_and_future_date(
     live_server: LiveServer, peer: Peer, group_url: str, shift: timedelta, reason: str
 ) -> None:
     alice = peer.actors["alice"]
-    raw = json.dumps(follow_doc(peer, alice, group_url)).encode()
+    raw = json.dumps(peer.follow(alice, group_url)).encode()
     headers = peer.sign(alice, f"{group_url}/inbox", raw, now=datetime.now(UTC) + shift)
     status, answer = await peer.post(f"{group_url}/inbox", raw, headers=headers)
     await expect_refusal(live_server, status, answer, 401, reason)
@@ -185,14 +175,14 @@ async def test_key_owner_is_not_the_actor(
 ) -> None:
     alice = peer.actors["alice"]
     mallory = peer.add_actor("mallory")
-    body = follow_doc(peer, alice, group_url)  # claims to be alice, signed by mallory
+    body = peer.follow(alice, group_url)  # claims to be alice, signed by mallory
     status, answer = await peer.post(f"{group_url}/inbox", body, actor=mallory)
     await expect_refusal(live_server, status, answer, 401, "owner_mismatch")
 
 
 async def test_body_over_one_mib(live_server: LiveServer, peer: Peer, group_url: str) -> None:
     alice = peer.actors["alice"]
-    body = follow_doc(peer, alice, group_url)
+    body = peer.follow(alice, group_url)
     body["padding"] = "x" * (1024 * 1024)
     status, answer = await peer.post(f"{group_url}/inbox", body, actor=alice)
     await expect_refusal(live_server, status, answer, 413, "body_too_large")
@@ -213,7 +203,7 @@ async def test_invalid_json_and_arrays(
 
 
 async def test_activity_without_id(live_server: LiveServer, peer: Peer, group_url: str) -> None:
-    body = follow_doc(peer, peer.actors["alice"], group_url)
+    body = peer.follow(peer.actors["alice"], group_url)
     del body["id"]
     status, answer = await peer.post(f"{group_url}/inbox", body, actor=peer.actors["alice"])
     await expect_refusal(live_server, status, answer, 400, "missing_id")
@@ -244,7 +234,7 @@ async def test_blocked_domain_is_refused_without_any_fetch(
     live_server: LiveServer, peer: Peer, group_url: str
 ) -> None:
     await domain_blocks.add(live_server.pool, "localhost")
-    body = follow_doc(peer, peer.actors["alice"], group_url)
+    body = peer.follow(peer.actors["alice"], group_url)
     status, answer = await peer.post(f"{group_url}/inbox", body, actor=peer.actors["alice"])
     await expect_refusal(live_server, status, answer, 403, "domain_blocked")
     assert peer.requests == []  # not even the key was fetched
@@ -254,7 +244,7 @@ async def test_unknown_inbox_and_wrong_content_type(
     live_server: LiveServer, peer: Peer, group_url: str
 ) -> None:
     alice = peer.actors["alice"]
-    body = follow_doc(peer, alice, group_url)
+    body = peer.follow(alice, group_url)
     status, _ = await peer.post(f"{live_server.base_url}/groups/nope/inbox", body, actor=alice)
     assert status == 404
     raw = json.dumps(body).encode()
@@ -271,7 +261,7 @@ async def test_key_fetch_that_resolves_to_a_private_address(
     async with start_live_server(database_url, tmp_path / "prod", allow_private=False) as prod:
         await create_actor(prod.pool, kind="Group", username="circle", name="Circle")
         alice = peer.actors["alice"]
-        body = follow_doc(peer, alice, f"{prod.base_url}/groups/circle")
+        body = peer.follow(alice, f"{prod.base_url}/groups/circle")
         status, answer = await peer.post(f"{prod.base_url}/groups/circle/inbox", body, actor=alice)
         await expect_refusal(prod, status, answer, 401, "key_fetch_failed")
     assert "private_address" in answer["detail"]
@@ -281,7 +271,7 @@ async def test_key_fetch_that_resolves_to_a_private_address(
 async def test_nul_characters_are_refused(
     live_server: LiveServer, peer: Peer, group_url: str
 ) -> None:
-    body = follow_doc(peer, peer.actors["alice"], group_url)
+    body = peer.follow(peer.actors["alice"], group_url)
     body["summary"] = "a\u0000b"
     status, answer = await peer.post(f"{group_url}/inbox", body, actor=peer.actors["alice"])
     await expect_refusal(live_server, status, answer, 400, "invalid_json")
@@ -291,7 +281,7 @@ async def test_nul_characters_are_refused(
 async def test_json_postgres_cannot_store_is_a_400(
     live_server: LiveServer, peer: Peer, group_url: str, raw: bytes
 ) -> None:
-    body = json.dumps(follow_doc(peer, peer.actors["alice"], group_url)).encode()
+    body = json.dumps(peer.follow(peer.actors["alice"], group_url)).encode()
     body = body[:-1] + b", " + raw[1:]  # the extra field inside the signed activity
     status, answer = await peer.post(f"{group_url}/inbox", body, actor=peer.actors["alice"])
     await expect_refusal(live_server, status, answer, 400, "invalid_json")

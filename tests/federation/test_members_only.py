@@ -14,14 +14,9 @@ from federation.local import create_actor
 from federation.signatures.cavage import sign_request
 from tests.conftest import LiveServer
 from tests.peer import Peer, PeerActor
-from tests.processes import clean_env, peerhaven
+from tests.processes import cli_env, peerhaven
 
 AS = "https://www.w3.org/ns/activitystreams"
-
-
-def follow(peer: Peer, actor: PeerActor, group_url: str) -> dict[str, Any]:
-    return {"@context": AS, "id": peer.new_id(actor, "Follow"), "type": "Follow",
-            "actor": actor.actor_id, "object": group_url}  # fmt: skip
 
 
 def followers_only_post(peer: Peer, actor: PeerActor, group_url: str) -> dict[str, Any]:
@@ -49,7 +44,7 @@ async def test_members_only_group(
         manually_approves_followers=True,
     )  # fmt: skip
     group_url = f"{live_server.base_url}/groups/private"
-    env = clean_env(DATABASE_URL=database_url, PEERHAVEN_BASE_URL=live_server.base_url)
+    env = cli_env(database_url, live_server.base_url)
     args = ("--data-dir", str(tmp_path))
     assert peerhaven("group", "set", "private", "--visibility", "members", *args,
                      env=env).returncode == 0  # fmt: skip
@@ -60,7 +55,7 @@ async def test_members_only_group(
         alice, carol = mastodon.add_actor("alice"), lemmy.add_actor("carol")
         outsider = outsider_server.add_actor("eve")
         for peer, member in ((mastodon, alice), (lemmy, carol)):
-            await peer.post(f"{group_url}/inbox", follow(peer, member, group_url), actor=member)
+            await peer.post(f"{group_url}/inbox", peer.follow(member, group_url), actor=member)
         await live_server.run_workers()
         # The first member from a server with none yet needs a confirmation.
         first = peerhaven("group", "approve", "private", alice.actor_id, *args, env=env)

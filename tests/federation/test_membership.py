@@ -4,14 +4,13 @@ Accept or Reject reaches the requester, signed by the group."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from federation.local import create_actor
 from tests.conftest import LiveServer
-from tests.peer import Peer, PeerActor
-from tests.processes import clean_env, peerhaven
+from tests.peer import Peer
+from tests.processes import cli_env, peerhaven
 
 AS = "https://www.w3.org/ns/activitystreams"
 
@@ -25,16 +24,11 @@ async def group_url(live_server: LiveServer) -> str:
     return f"{live_server.base_url}/groups/circle"
 
 
-def follow(peer: Peer, actor: PeerActor, group_url: str) -> dict[str, Any]:
-    return {"@context": AS, "id": peer.new_id(actor, "Follow"), "type": "Follow",
-            "actor": actor.actor_id, "object": group_url}  # fmt: skip
-
-
 async def test_requests_wait_for_a_moderator(
     live_server: LiveServer, peer: Peer, group_url: str, database_url: str, tmp_path: Path
 ) -> None:
     alice, bob = peer.actors["alice"], peer.add_actor("bob")
-    requests = {a.name: follow(peer, a, group_url) for a in (alice, bob)}
+    requests = {a.name: peer.follow(a, group_url) for a in (alice, bob)}
     for actor in (alice, bob):
         status, _ = await peer.post(f"{group_url}/inbox", requests[actor.name], actor=actor)
         assert status == 202
@@ -43,7 +37,7 @@ async def test_requests_wait_for_a_moderator(
     states = await live_server.pool.fetch("SELECT state FROM follows")
     assert [r["state"] for r in states] == ["pending", "pending"]
 
-    env = clean_env(DATABASE_URL=database_url, PEERHAVEN_BASE_URL=live_server.base_url)
+    env = cli_env(database_url, live_server.base_url)
     args = ("--data-dir", str(tmp_path))
     listed = peerhaven("group", "requests", "circle", *args, env=env)
     assert alice.actor_id in listed.stdout and bob.actor_id in listed.stdout
@@ -69,9 +63,9 @@ async def test_ban_and_unban(
     await create_actor(live_server.pool, kind="Group", username="open", name="Open")
     group_url = f"{live_server.base_url}/groups/open"
     alice = peer.actors["alice"]
-    await peer.post(f"{group_url}/inbox", follow(peer, alice, group_url), actor=alice)
+    await peer.post(f"{group_url}/inbox", peer.follow(alice, group_url), actor=alice)
     await live_server.run_workers()
-    env = clean_env(DATABASE_URL=database_url, PEERHAVEN_BASE_URL=live_server.base_url)
+    env = cli_env(database_url, live_server.base_url)
     args = ("--data-dir", str(tmp_path))
     banned = peerhaven("group", "ban", "open", alice.actor_id, "--reason", "spam", *args, env=env)
     assert banned.returncode == 0, banned.stderr
@@ -105,13 +99,13 @@ async def test_a_banned_member_cannot_follow_back(
     await create_actor(live_server.pool, kind="Group", username="open", name="Open")
     group_url = f"{live_server.base_url}/groups/open"
     alice = peer.actors["alice"]
-    await peer.post(f"{group_url}/inbox", follow(peer, alice, group_url), actor=alice)
+    await peer.post(f"{group_url}/inbox", peer.follow(alice, group_url), actor=alice)
     await live_server.run_workers()
-    env = clean_env(DATABASE_URL=database_url, PEERHAVEN_BASE_URL=live_server.base_url)
+    env = cli_env(database_url, live_server.base_url)
     banned = peerhaven("group", "ban", "open", alice.actor_id, "--data-dir", str(tmp_path), env=env)
     assert banned.returncode == 0, banned.stderr
     await live_server.run_workers()
-    again = follow(peer, alice, group_url)
+    again = peer.follow(alice, group_url)
     await peer.post(f"{group_url}/inbox", again, actor=alice)
     await live_server.run_workers()
     [reject] = [r.body for r in peer.received if r.body["type"] == "Reject"]
@@ -126,7 +120,7 @@ async def test_open_members_only_group_holds_a_new_servers_first_member(
     await live_server.pool.execute("UPDATE local_actors SET visibility = 'members'")
     group_url = f"{live_server.base_url}/groups/quiet"
     alice = peer.actors["alice"]
-    await peer.post(f"{group_url}/inbox", follow(peer, alice, group_url), actor=alice)
+    await peer.post(f"{group_url}/inbox", peer.follow(alice, group_url), actor=alice)
     await live_server.run_workers()
     assert peer.received == []  # no Accept: a moderator must confirm the new server
     assert await live_server.pool.fetchval("SELECT state FROM follows") == "pending"

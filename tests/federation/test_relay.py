@@ -4,6 +4,7 @@ in the outbox; a non-member's post gets a Reject; replies are stored, not relaye
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -33,11 +34,6 @@ async def post(
     await live_server.run_workers()
 
 
-def follow(peer: Peer, actor: PeerActor, group_url: str) -> dict[str, Any]:
-    return {"@context": AS, "id": peer.new_id(actor, "Follow"), "type": "Follow",
-            "actor": actor.actor_id, "object": group_url}  # fmt: skip
-
-
 def create(
     peer: Peer,
     actor: PeerActor,
@@ -61,12 +57,38 @@ def create(
     }  # fmt: skip
 
 
+@pytest.fixture
+async def servers() -> AsyncIterator[tuple[Peer, Peer]]:
+    """Two more peers: a Mastodon server (localhost) and a Lemmy one (127.0.0.2), as their
+    NodeInfo says."""
+    mastodon = await Peer("localhost", software="mastodon").start()
+    lemmy = await Peer("127.0.0.2", software="lemmy").start()
+    try:
+        yield mastodon, lemmy
+    finally:
+        await mastodon.close()
+        await lemmy.close()
+
+
+Members = tuple[Peer, Peer, PeerActor, PeerActor]
+
+
+@pytest.fixture
+async def members(live_server: LiveServer, group_url: str, servers: tuple[Peer, Peer]) -> Members:
+    """alice on the Mastodon server and carol on the Lemmy one, both members of the group."""
+    mastodon, lemmy = servers
+    alice, carol = mastodon.add_actor("alice"), lemmy.add_actor("carol")
+    await post(live_server, mastodon, group_url, mastodon.follow(alice, group_url), alice)
+    await post(live_server, lemmy, group_url, lemmy.follow(carol, group_url), carol)
+    return mastodon, lemmy, alice, carol
+
+
 async def test_a_members_post_is_announced_to_followers_and_listed(
     live_server: LiveServer, peer: Peer, group_url: str
 ) -> None:
     alice, bob = peer.actors["alice"], peer.add_actor("bob")
     for member in (alice, bob):
-        await post(live_server, peer, group_url, follow(peer, member, group_url), member)
+        await post(live_server, peer, group_url, peer.follow(member, group_url), member)
     peer.received.clear()
     doc = create(peer, alice, group_url)
     await post(live_server, peer, group_url, doc, alice)
@@ -108,7 +130,7 @@ async def test_replies_and_unaddressed_posts_are_not_relayed(
     live_server: LiveServer, peer: Peer, group_url: str
 ) -> None:
     alice = peer.actors["alice"]
-    await post(live_server, peer, group_url, follow(peer, alice, group_url), alice)
+    await post(live_server, peer, group_url, peer.follow(alice, group_url), alice)
     top = create(peer, alice, group_url)
     await post(live_server, peer, group_url, top, alice)
     reply = create(peer, alice, group_url, reply_to=top["object"]["id"])
@@ -124,7 +146,7 @@ async def test_the_authors_delete_withdraws_the_relay(
     live_server: LiveServer, peer: Peer, group_url: str
 ) -> None:
     alice = peer.actors["alice"]
-    await post(live_server, peer, group_url, follow(peer, alice, group_url), alice)
+    await post(live_server, peer, group_url, peer.follow(alice, group_url), alice)
     doc = create(peer, alice, group_url)
     await post(live_server, peer, group_url, doc, alice)
     [announce] = [r.body for r in peer.received if r.body["type"] == "Announce"]
@@ -143,65 +165,52 @@ async def test_the_authors_delete_withdraws_the_relay(
 
 
 async def test_each_server_gets_the_form_its_software_shows(
-    live_server: LiveServer, group_url: str
+    live_server: LiveServer, group_url: str, members: Members
 ) -> None:
-    mastodon = await Peer("localhost", software="mastodon").start()
-    lemmy = await Peer("127.0.0.2", software="lemmy").start()
-    try:
-        alice, carol = mastodon.add_actor("alice"), lemmy.add_actor("carol")
-        await post(live_server, mastodon, group_url, follow(mastodon, alice, group_url), alice)
-        await post(live_server, lemmy, group_url, follow(lemmy, carol, group_url), carol)
-        doc = create(mastodon, alice, group_url)
-        await post(live_server, mastodon, group_url, doc, alice)
+    mastodon, lemmy, alice, _ = members
+    doc = create(mastodon, alice, group_url)
+    await post(live_server, mastodon, group_url, doc, alice)
 
-        [boost] = [r.body for r in mastodon.received if r.body["type"] == "Announce"]
-        [wrapped] = [r.body for r in lemmy.received if r.body["type"] == "Announce"]
-        assert boost["object"] == doc["object"]["id"]  # Mastodon: a boost of the post
-        assert wrapped["object"]["type"] == "Create"  # FEP-1b12: the activity itself
-        assert wrapped["object"]["id"] == doc["id"]
-        assert wrapped["object"]["object"] == doc["object"]
-        assert wrapped["audience"] == group_url
-        for received in (*mastodon.received, *lemmy.received):
-            assert received.verification.ok
+    [boost] = [r.body for r in mastodon.received if r.body["type"] == "Announce"]
+    [wrapped] = [r.body for r in lemmy.received if r.body["type"] == "Announce"]
+    assert boost["object"] == doc["object"]["id"]  # Mastodon: a boost of the post
+    assert wrapped["object"]["type"] == "Create"  # FEP-1b12: the activity itself
+    assert wrapped["object"]["id"] == doc["id"]
+    assert wrapped["object"]["object"] == doc["object"]
+    assert wrapped["audience"] == group_url
+    for received in (*mastodon.received, *lemmy.received):
+        assert received.verification.ok
 
-        tombstone = {"id": doc["object"]["id"], "type": "Tombstone"}
-        delete = {"@context": AS, "id": mastodon.new_id(alice, "Delete"), "type": "Delete",
-                  "actor": alice.actor_id, "object": tombstone}  # fmt: skip
-        await post(live_server, mastodon, group_url, delete, alice)
-        [undo] = [r.body for r in mastodon.received if r.body["type"] == "Undo"]
-        assert undo["object"]["id"] == boost["id"]
-        [announced_delete] = [
-            r.body for r in lemmy.received
-            if r.body["type"] == "Announce" and r.body["object"]["type"] == "Delete"
-        ]  # fmt: skip
-        assert announced_delete["object"]["id"] == delete["id"]
-    finally:
-        await mastodon.close()
-        await lemmy.close()
+    tombstone = {"id": doc["object"]["id"], "type": "Tombstone"}
+    delete = {"@context": AS, "id": mastodon.new_id(alice, "Delete"), "type": "Delete",
+              "actor": alice.actor_id, "object": tombstone}  # fmt: skip
+    await post(live_server, mastodon, group_url, delete, alice)
+    [undo] = [r.body for r in mastodon.received if r.body["type"] == "Undo"]
+    assert undo["object"]["id"] == boost["id"]
+    [announced_delete] = [
+        r.body for r in lemmy.received
+        if r.body["type"] == "Announce" and r.body["object"]["type"] == "Delete"
+    ]  # fmt: skip
+    assert announced_delete["object"]["id"] == delete["id"]
 
 
 async def test_refused_mastodon_authors_also_get_a_direct_message(
-    live_server: LiveServer, group_url: str
+    live_server: LiveServer, group_url: str, servers: tuple[Peer, Peer]
 ) -> None:
-    mastodon = await Peer("localhost", software="mastodon").start()
-    lemmy = await Peer("127.0.0.2", software="lemmy").start()
-    try:
-        for peer_ in (mastodon, lemmy):
-            author = peer_.add_actor("stranger")
-            await post(live_server, peer_, group_url, create(peer_, author, group_url), author)
-        [m_reject] = [r.body for r in mastodon.received if r.body["type"] == "Reject"]
-        [dm] = [r for r in mastodon.received if r.body["type"] == "Create"]
-        note = dm.body["object"]
-        assert dm.verification.ok and dm.path == "/users/stranger/inbox"
-        assert note["to"] == [mastodon.actors["stranger"].actor_id] and note["cc"] == []
-        assert "not shared in Circle" in note["content"] and "members" in note["content"]
-        assert note["tag"][0]["href"] == mastodon.actors["stranger"].actor_id
-        assert m_reject["summary"] in note["content"]
-        # Group-aware software shows the Reject itself: no extra message.
-        assert [r.body["type"] for r in lemmy.received] == ["Reject"]
-    finally:
-        await mastodon.close()
-        await lemmy.close()
+    mastodon, lemmy = servers
+    for peer_ in (mastodon, lemmy):
+        author = peer_.add_actor("stranger")
+        await post(live_server, peer_, group_url, create(peer_, author, group_url), author)
+    [m_reject] = [r.body for r in mastodon.received if r.body["type"] == "Reject"]
+    [dm] = [r for r in mastodon.received if r.body["type"] == "Create"]
+    note = dm.body["object"]
+    assert dm.verification.ok and dm.path == "/users/stranger/inbox"
+    assert note["to"] == [mastodon.actors["stranger"].actor_id] and note["cc"] == []
+    assert "not shared in Circle" in note["content"] and "members" in note["content"]
+    assert note["tag"][0]["href"] == mastodon.actors["stranger"].actor_id
+    assert m_reject["summary"] in note["content"]
+    # Group-aware software shows the Reject itself: no extra message.
+    assert [r.body["type"] for r in lemmy.received] == ["Reject"]
 
 
 def _shape(path: str) -> dict[str, Any]:
@@ -216,7 +225,7 @@ def _shape(path: str) -> dict[str, Any]:
 
 
 async def test_relay_forms_have_the_fields_real_peers_send(
-    live_server: LiveServer, group_url: str
+    live_server: LiveServer, group_url: str, members: Members
 ) -> None:
     """What we send parses like theirs and carries the fields Lemmy, Mbin and Mastodon put in
     the same activity (their payloads from ../shared/corpus)."""
@@ -224,20 +233,12 @@ async def test_relay_forms_have_the_fields_real_peers_send(
     mbin_announce = _shape("mbin/mbin-test-snapshots/AnnounceTest__testAnnounceCreatePost__1.json")
     mastodon_boost = _shape("mastodon/pleroma-fixtures/mastodon-announce.json")
     mastodon_undo = _shape("mastodon/pleroma-fixtures/mastodon-undo-announce.json")
-    mastodon = await Peer("localhost", software="mastodon").start()
-    lemmy = await Peer("127.0.0.2", software="lemmy").start()
-    try:
-        alice, carol = mastodon.add_actor("alice"), lemmy.add_actor("carol")
-        await post(live_server, mastodon, group_url, follow(mastodon, alice, group_url), alice)
-        await post(live_server, lemmy, group_url, follow(lemmy, carol, group_url), carol)
-        doc = create(mastodon, alice, group_url)
-        await post(live_server, mastodon, group_url, doc, alice)
-        delete = {"@context": AS, "id": mastodon.new_id(alice, "Delete"), "type": "Delete",
-                  "actor": alice.actor_id, "object": doc["object"]["id"]}  # fmt: skip
-        await post(live_server, mastodon, group_url, delete, alice)
-    finally:
-        await mastodon.close()
-        await lemmy.close()
+    mastodon, lemmy, alice, _ = members
+    doc = create(mastodon, alice, group_url)
+    await post(live_server, mastodon, group_url, doc, alice)
+    delete = {"@context": AS, "id": mastodon.new_id(alice, "Delete"), "type": "Delete",
+              "actor": alice.actor_id, "object": doc["object"]["id"]}  # fmt: skip
+    await post(live_server, mastodon, group_url, delete, alice)
     ours = {(r.body["type"], type(r.body["object"]).__name__): r.body
             for r in (*mastodon.received, *lemmy.received)}  # fmt: skip
     unsigned = {"signature", "atomUri"}  # LD signatures and OStatus leftovers: optional
@@ -271,7 +272,7 @@ async def test_pages_show_groups_and_their_recent_public_posts(
         "UPDATE local_actors SET discoverable = false WHERE username = 'hidden'"
     )
     alice = peer.actors["alice"]
-    await post(live_server, peer, group_url, follow(peer, alice, group_url), alice)
+    await post(live_server, peer, group_url, peer.follow(alice, group_url), alice)
     doc = create(peer, alice, group_url)
     doc["object"]["summary"] = "a hard day"
     doc["object"]["content"] = "<p>words <script>x()</script>of support</p>"
@@ -285,26 +286,18 @@ async def test_pages_show_groups_and_their_recent_public_posts(
 
 
 async def test_updates_and_likes_reach_group_aware_members(
-    live_server: LiveServer, group_url: str
+    live_server: LiveServer, group_url: str, members: Members
 ) -> None:
-    mastodon = await Peer("localhost", software="mastodon").start()
-    lemmy = await Peer("127.0.0.2", software="lemmy").start()
-    try:
-        alice, carol = mastodon.add_actor("alice"), lemmy.add_actor("carol")
-        await post(live_server, mastodon, group_url, follow(mastodon, alice, group_url), alice)
-        await post(live_server, lemmy, group_url, follow(lemmy, carol, group_url), carol)
-        doc = create(mastodon, alice, group_url)
-        await post(live_server, mastodon, group_url, doc, alice)
-        edited = {**doc["object"], "content": "<p>edited</p>", "updated": "2026-11-25T12:00:00Z"}
-        update = {"@context": AS, "id": mastodon.new_id(alice, "Update"), "type": "Update",
-                  "actor": alice.actor_id, "object": edited}  # fmt: skip
-        await post(live_server, mastodon, group_url, update, alice)
-        like = {"@context": AS, "id": lemmy.new_id(carol, "Like"), "type": "Like",
-                "actor": carol.actor_id, "object": doc["object"]["id"]}  # fmt: skip
-        await post(live_server, lemmy, group_url, like, carol)
-    finally:
-        await mastodon.close()
-        await lemmy.close()
+    mastodon, lemmy, alice, carol = members
+    doc = create(mastodon, alice, group_url)
+    await post(live_server, mastodon, group_url, doc, alice)
+    edited = {**doc["object"], "content": "<p>edited</p>", "updated": "2026-11-25T12:00:00Z"}
+    update = {"@context": AS, "id": mastodon.new_id(alice, "Update"), "type": "Update",
+              "actor": alice.actor_id, "object": edited}  # fmt: skip
+    await post(live_server, mastodon, group_url, update, alice)
+    like = {"@context": AS, "id": lemmy.new_id(carol, "Like"), "type": "Like",
+            "actor": carol.actor_id, "object": doc["object"]["id"]}  # fmt: skip
+    await post(live_server, lemmy, group_url, like, carol)
     wrapped = [r.body["object"] for r in lemmy.received if r.body["type"] == "Announce"]
     assert [w["type"] for w in wrapped] == ["Create", "Update", "Like"]
     assert wrapped[1]["object"]["content"] == "<p>edited</p>" and wrapped[2]["id"] == like["id"]
@@ -318,7 +311,7 @@ async def test_a_followers_only_post_is_not_made_public(
     live_server: LiveServer, peer: Peer, group_url: str
 ) -> None:
     alice = peer.actors["alice"]
-    await post(live_server, peer, group_url, follow(peer, alice, group_url), alice)
+    await post(live_server, peer, group_url, peer.follow(alice, group_url), alice)
     doc = create(peer, alice, group_url)
     doc["object"]["to"] = doc["to"] = [f"{alice.actor_id}/followers"]
     await post(live_server, peer, group_url, doc, alice)
