@@ -15,13 +15,29 @@ import asyncpg
 from federation.fetch import Fetcher
 from federation.metrics import FederationMetrics
 from federation.remote import RemoteDirectory
+from federation.screening import Verdict
 from federation.urls import LocalUrls
+from federation.wire import Activity
 
 
 class ModerationGate(Protocol):
-    """The moderation decisions the inbox asks for, before any key fetch."""
+    """The moderation decisions federation code asks for."""
 
-    async def domain_blocked(self, domain: str) -> bool: ...
+    async def domain_blocked(self, domain: str) -> bool:
+        """Suspended: refused at the inbox's authorize stage, before any key fetch."""
+        ...
+
+    async def screen(self, activity: Activity, now: datetime) -> Verdict:
+        """The instance's policies (and account and domain restrictions) on an activity."""
+        ...
+
+    async def screen_group(self, group_id: int, activity: Activity, now: datetime) -> Verdict:
+        """A group's own policies on a post for it."""
+        ...
+
+    async def needs_approval(self, actor: str, domain: str) -> bool:
+        """Whether a follow from this account must wait for a moderator."""
+        ...
 
 
 def utcnow() -> datetime:

@@ -23,10 +23,12 @@ from typing import Any
 
 import asyncpg
 
+from federation import decisions as decisions_log
 from federation import outbox
 from federation.context import FederationContext
 from federation.documents import PUBLIC
 from federation.nodeinfo import is_group_aware
+from federation.screening import Action, Verdict, apply_rewrites
 from federation.wire import Activity, APObject
 from storage import actors, bans, follows, group_notes, group_posts, moderators, software
 from storage.actors import LocalActor
@@ -37,10 +39,44 @@ class RelayDecision:
     group: LocalActor
     relay: bool
     reason: str
+    # The group's own policies: held for its moderators, or what they decided (for the log).
+    held: bool = False
+    verdict: Verdict | None = None
+    # The post as this group shares it, when a policy rewrote what readers see: a boost
+    # cannot carry a rewrite, so the group publishes its own copy.
+    copy: Activity | None = None
 
 
-async def decide(ctx: FederationContext, activity: Activity, post: APObject) -> list[RelayDecision]:
-    """Which of our groups the post is for, and whether each relays it."""
+async def decide(
+    ctx: FederationContext, activity: Activity, post: APObject, verdict: Verdict | None = None
+) -> list[RelayDecision]:
+    """Which of our groups the post is for, and whether each relays it: the group's rules,
+    then its own policies (``verdict`` is the instance's, already applied to ``activity``)."""
+    decisions = []
+    for decision in await _membership_decisions(ctx, activity, post):
+        if decision.relay:
+            decision = await _group_policies(ctx, decision, activity, verdict)
+        decisions.append(decision)
+    return decisions
+
+
+async def _group_policies(
+    ctx: FederationContext, decision: RelayDecision, activity: Activity, verdict: Verdict | None
+) -> RelayDecision:
+    group = decision.group
+    ours = await ctx.moderation.screen_group(group.id, activity, ctx.clock())
+    if ours.action == Action.REJECT:
+        return RelayDecision(group, False, "it does not meet this group's rules", verdict=ours)
+    if ours.action == Action.HOLD:
+        return RelayDecision(group, False, ours.reason, held=True, verdict=ours)
+    changed = ours.changes_content or (verdict is not None and verdict.changes_content)
+    copy = apply_rewrites(activity, ours.rewrites) if changed else None
+    return RelayDecision(group, True, decision.reason, verdict=ours, copy=copy)
+
+
+async def _membership_decisions(
+    ctx: FederationContext, activity: Activity, post: APObject
+) -> list[RelayDecision]:
     decisions = []
     for group in await addressed_groups(ctx, activity, post):
         group_uri = outbox.actor_id(ctx, group)
@@ -98,8 +134,20 @@ async def apply(
     done = []
     for decision in decisions:
         group = decision.group
-        if decision.relay and group.visibility == "members":
-            if await _republish(ctx, conn, group, activity, post):
+        if decision.verdict is not None and decision.verdict.acts:
+            await decisions_log.log_verdict(conn, decision.verdict, activity, group=group.username)
+        if decision.held and decision.verdict is not None:
+            await decisions_log.hold(
+                conn, activity, decision.verdict, inbox_id=None, group_id=group.id,
+                group_ids=[group.id],
+            )  # fmt: skip
+            done.append(f"held by {group.username}: {decision.reason}")
+        elif decision.relay and (group.visibility == "members" or decision.copy is not None):
+            shared = decision.copy or activity
+            if await _republish(
+                ctx, conn, group, shared, _post_of(shared, post),
+                rewritten=decision.copy is not None,
+            ):  # fmt: skip
                 done.append(f"republished by {group.username}")
         elif decision.relay:
             group_uri = outbox.actor_id(ctx, group)
@@ -124,6 +172,10 @@ async def apply(
                 await outbox.send(ctx, conn, group, note, [author_inbox])
             done.append(f"rejected by {group.username}: {decision.reason}")
     return done
+
+
+def _post_of(activity: Activity, post: APObject) -> APObject:
+    return activity.object if isinstance(activity.object, APObject) else post
 
 
 def _refusal_note(
@@ -154,12 +206,17 @@ async def _republish(
     group: LocalActor,
     activity: Activity,
     post: APObject,
+    *,
+    rewritten: bool = False,
 ) -> bool:
     """Members-only groups: Mastodon cannot boost a post that is not public, so the group
     publishes its own followers-only copy (the content, then a line naming the author with a
-    link to the original); group-aware servers also get the FEP-1b12 form, followers-only."""
+    link to the original); group-aware servers also get the FEP-1b12 form, followers-only.
+    A post a policy rewrote (a content warning added, media removed) is published the same
+    way by public groups, addressed as the group's posts are, to every follower: a boost or
+    a forwarded activity would show the post as its author wrote it."""
     group_uri = outbox.actor_id(ctx, group)
-    followers = f"{group_uri}/followers"
+    address = addressing(ctx, group)
     original = html.escape(post.url or post.id)
     author = html.escape(activity.actor.rstrip("/").rsplit("/", 1)[-1])
     credit = f'<p>Shared by @{author}: <a href="{original}">original post</a></p>'
@@ -167,25 +224,26 @@ async def _republish(
         "id": f"{group_uri}/notes/{uuid.uuid4().hex}",
         "type": "Note",
         "attributedTo": group_uri,
-        "to": [followers],
-        "cc": [],
+        **address,
         "content": post.content + credit,
         "summary": post.summary,
         "sensitive": post.sensitive,
         "audience": group_uri,
         "published": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
-    create = outbox.new_activity(ctx, group, "Create", copy, to=[followers], cc=[])
+    create = outbox.new_activity(ctx, group, "Create", copy, **address)
     added = await group_posts.add(
         conn, group_id=group.id, object_uri=post.id, author_uri=activity.actor, announce=create
     )
     if not added:
         return False
     await group_notes.add(conn, group_id=group.id, object_uri=post.id, document=copy)
+    if rewritten:
+        await _to_followers(ctx, conn, group, create, create)
+        return True
     wrapped = outbox.new_activity(
-        ctx, group, "Announce", _without_context(activity.raw), to=[followers], cc=[],
-        audience=group_uri,
-    )  # fmt: skip
+        ctx, group, "Announce", _without_context(activity.raw), **address, audience=group_uri
+    )
     await _to_followers(ctx, conn, group, create, wrapped)
     return True
 

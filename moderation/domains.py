@@ -1,4 +1,4 @@
-"""Domain blocks as the inbox sees them: is this sender's domain suspended?
+"""Domain blocks as the inbox sees them: is this sender's domain suspended, or silenced?
 
 Blocks apply to subdomains (a rule for ``example.org`` covers ``a.example.org``); the most
 specific rule wins. Domains are compared normalized: lower case, IDNA (punycode), no trailing
@@ -35,19 +35,23 @@ DECISION_CACHE_SECONDS = 5.0
 
 
 class DomainBlocklist:
-    """The instance's domain blocks; implements the inbox's ``ModerationGate``."""
+    """The instance's domain blocks, with each decision cached for a few seconds."""
 
     def __init__(self, pool: asyncpg.Pool, cache_seconds: float = DECISION_CACHE_SECONDS) -> None:
         self._pool = pool
-        self._decisions: TTLCache[str, bool] = TTLCache(cache_seconds)
+        # host → severity of the most specific rule ("" when none applies)
+        self._decisions: TTLCache[str, str] = TTLCache(cache_seconds)
 
-    async def domain_blocked(self, domain: str) -> bool:
+    async def severity(self, domain: str) -> str | None:
         host = normalize_domain(domain)
         decided = self._decisions.get(host)
         if decided is None:
-            severity = await domain_blocks.severity_for_any(self._pool, parent_domains(host))
-            decided = self._decisions.put(host, severity == "suspend")
-        return decided
+            found = await domain_blocks.severity_for_any(self._pool, parent_domains(host))
+            decided = self._decisions.put(host, found or "")
+        return decided or None
+
+    async def domain_blocked(self, domain: str) -> bool:
+        return await self.severity(domain) == "suspend"
 
     def forget(self) -> None:
         """Drop cached decisions (after this process changed the blocklist)."""

@@ -3,6 +3,8 @@ session and the background workers."""
 
 from __future__ import annotations
 
+import asyncio
+import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -19,7 +21,8 @@ from federation.inbox.pipeline import InboxPipeline
 from federation.inbox.worker import InboxWorker
 from federation.local import ensure_instance_actor, signer_for
 from federation.urls import LocalUrls
-from moderation.domains import DomainBlocklist
+from moderation.gate import Moderation
+from moderation.policies.store import PolicyFile
 from server import health, pages
 from server.api.routes import routes as api_routes
 from server.commands.version import installed_version
@@ -110,6 +113,7 @@ def create_app(
             app.state.inbox_pipeline = InboxPipeline(ctx)
             app.state.inbox_worker = InboxWorker(ctx)
             app.state.delivery_engine = DeliveryEngine(ctx, delivery_settings(settings))
+            reload_on_sighup(app, ctx)
             if run_workers:
                 loops.start("inbox", app.state.inbox_worker.run_once, ctx.inbox_wakeup)
                 loops.start_task(
@@ -117,6 +121,7 @@ def create_app(
                 )
             yield
         finally:
+            stop_reloading_on_sighup()
             await loops.stop()
             if hasattr(app.state, "inbox_pipeline"):
                 await app.state.inbox_pipeline.close()
@@ -133,6 +138,30 @@ def create_app(
     return app
 
 
+def reload_on_sighup(app: Starlette, ctx: FederationContext) -> None:
+    """SIGHUP reloads the policy file (and is passed on to the other server processes)."""
+
+    def reload() -> None:
+        moderation = ctx.moderation
+        if isinstance(moderation, Moderation):
+            moderation.policies.reload()
+        for child in getattr(app.state, "children", ()):
+            if child.poll() is None:
+                child.send_signal(signal.SIGHUP)
+
+    try:
+        asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, reload)
+    except (RuntimeError, ValueError, NotImplementedError):
+        pass  # not the main thread (an app served by a test's thread): no signals here
+
+
+def stop_reloading_on_sighup() -> None:
+    try:
+        asyncio.get_running_loop().remove_signal_handler(signal.SIGHUP)
+    except (RuntimeError, ValueError, NotImplementedError):
+        pass
+
+
 async def build_federation(settings: Settings, db: Database, urls: LocalUrls) -> FederationContext:
     instance = await ensure_instance_actor(db.pool, settings.instance_name)
     # Signed GETs come from the instance actor (authorized-fetch peers require a signature).
@@ -141,6 +170,6 @@ async def build_federation(settings: Settings, db: Database, urls: LocalUrls) ->
         pool=db.pool,
         urls=urls,
         fetcher=Fetcher(fetch_policy(settings), signer, sign_executor=signing_pool()),
-        moderation=DomainBlocklist(db.pool),
+        moderation=Moderation(db.pool, PolicyFile(settings.policy_path)),
         clock=utcnow,
     )

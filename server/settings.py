@@ -99,6 +99,19 @@ FIELDS: tuple[Field, ...] = (
         "7",
         "Days a host may fail before it is marked unreachable and its backlog dropped.",
     ),
+    Field(
+        "policy_file",
+        "PEERHAVEN_POLICY_FILE",
+        "",
+        "The instance's moderation policy chain (TOML); default policies.toml in the data "
+        "directory. Reloaded on SIGHUP and when it changes.",
+    ),
+    Field(
+        "review_stale_minutes",
+        "PEERHAVEN_REVIEW_STALE_MINUTES",
+        "60",
+        "Held posts waiting longer than this are counted as overdue on the dashboard.",
+    ),
 )
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -122,11 +135,17 @@ class Settings:
     delivery_global: int = 512
     delivery_lease_seconds: float = 30.0
     delivery_unreachable_days: float = 7.0
+    policy_file: Path | None = None
+    review_stale_minutes: float = 60.0
 
     @property
     def domain(self) -> str:
         """Host (with the port when the base URL has one), as used in ``acct:NAME@HOST``."""
         return urlsplit(self.base_url).netloc
+
+    @property
+    def policy_path(self) -> Path:
+        return self.policy_file or self.data_dir / "policies.toml"
 
     @property
     def postgres_dir(self) -> Path:
@@ -172,6 +191,10 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: object)
             ),
             delivery_unreachable_days=_parse_positive(
                 "PEERHAVEN_DELIVERY_UNREACHABLE_DAYS", raw["delivery_unreachable_days"], float
+            ),
+            policy_file=Path(str(raw["policy_file"])) if raw["policy_file"] else None,
+            review_stale_minutes=_parse_positive(
+                "PEERHAVEN_REVIEW_STALE_MINUTES", raw["review_stale_minutes"], float
             ),
         )
     )

@@ -33,19 +33,25 @@ async def relayed(db: Executor, group_id: int, object_uri: str) -> bool:
     )
 
 
+_LISTED = (
+    "(announce->>'type' = 'Announce' "
+    "OR announce->'to' ? 'https://www.w3.org/ns/activitystreams#Public')"
+)
+
+
 async def outbox_page(
     db: Executor, group_id: int, limit: int, offset: int
 ) -> tuple[int, list[dict[str, Any]]]:
-    # Boosts only: a members-only group's copies (Creates) never appear, even after the
+    # Boosts, and the public copies a group published itself (where a policy rewrote a post):
+    # a members-only group's copies (followers-only Creates) never appear, even after the
     # group turns public.
     total = await db.fetchval(
-        "SELECT count(*) FROM group_posts WHERE group_id = $1 AND state = 'relayed' "
-        "AND announce->>'type' = 'Announce'",
+        f"SELECT count(*) FROM group_posts WHERE group_id = $1 AND state = 'relayed' AND {_LISTED}",
         group_id,
     )
     rows = await db.fetch(
         "SELECT announce FROM group_posts WHERE group_id = $1 AND state = 'relayed' "
-        "AND announce->>'type' = 'Announce' ORDER BY id DESC LIMIT $2 OFFSET $3",
+        f"AND {_LISTED} ORDER BY id DESC LIMIT $2 OFFSET $3",
         group_id,
         limit,
         offset,

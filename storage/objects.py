@@ -1,4 +1,4 @@
-"""Queries for remote posts and the reactions, blocks and reports remote actors send."""
+"""Queries for remote posts and the reactions and blocks remote actors send."""
 
 from __future__ import annotations
 
@@ -121,16 +121,3 @@ async def remove_block(db: Executor, activity_uri: str, actor_uri: str) -> bool:
         actor_uri,
     )
     return status != "DELETE 0"
-
-
-async def add_report(
-    db: Executor, *, activity_uri: str, actor_uri: str, object_uris: list[str], content: str
-) -> None:
-    await db.execute(
-        "INSERT INTO reports (activity_uri, actor_uri, object_uris, content) "
-        "VALUES ($1, $2, $3, $4) ON CONFLICT (activity_uri) DO NOTHING",
-        activity_uri,
-        actor_uri,
-        object_uris,
-        content,
-    )

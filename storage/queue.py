@@ -70,16 +70,20 @@ async def finish(
     *,
     result: str | None = None,
     state: str | None = None,
+    moderation: dict[str, Any] | None = None,
 ) -> None:
     """Mark a handled job done (or ``dropped``/``failed`` with the reason in ``result``).
 
     Fenced by the claim: only while the job is still ours (queued, with the attempt count our
-    claim set); otherwise ``LeaseLost``."""
+    claim set); otherwise ``LeaseLost``. ``moderation`` is the policy chain's decision, kept
+    with the activity."""
     final = state or _DONE_STATE[table]
     status = await db.execute(
         f"UPDATE {table} SET state = $2, result = $3, locked_until = NULL, "
-        "processed_at = now() WHERE id = $1 AND state = 'queued' AND attempts = $4",
+        "processed_at = now(), moderation = coalesce($5::jsonb, moderation) "
+        "WHERE id = $1 AND state = 'queued' AND attempts = $4",
         job.id, final, result, job.attempts,
+        json.dumps(moderation) if moderation is not None else None,
     )  # fmt: skip
     if status == "UPDATE 0":
         raise LeaseLost(f"job {job.id} was claimed again")

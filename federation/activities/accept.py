@@ -6,6 +6,7 @@ import asyncpg
 
 from federation.activities.base import Drop, inner_activity, require_object_id
 from federation.context import FederationContext
+from federation.screening import Verdict
 from federation.wire import Activity
 from storage import follows
 from storage.follows import Follow
@@ -25,7 +26,7 @@ async def find_our_follow(ctx: FederationContext, activity: Activity) -> Follow:
     return follow
 
 
-async def verify(ctx: FederationContext, activity: Activity) -> Follow:
+async def verify(ctx: FederationContext, activity: Activity, verdict: Verdict) -> Follow:
     return await find_our_follow(ctx, activity)
 
 

@@ -7,6 +7,7 @@ from typing import Any, Protocol
 import asyncpg
 
 from federation.context import FederationContext
+from federation.screening import Verdict
 from federation.wire import Activity
 from storage import actors
 from storage.actors import LocalActor
@@ -21,7 +22,10 @@ class Drop(Exception):
 
 
 class Handler(Protocol):
-    async def verify(self, ctx: FederationContext, activity: Activity) -> Any: ...
+    async def verify(self, ctx: FederationContext, activity: Activity, verdict: Verdict) -> Any:
+        """Prove authority and fetch what is needed; no writes. ``verdict`` is what the
+        instance's policies decided (accept or rewrite: rejects and holds never get here)."""
+        ...
 
     async def receive(
         self, ctx: FederationContext, activity: Activity, prepared: Any, conn: asyncpg.Connection

@@ -6,11 +6,12 @@ import asyncpg
 
 from federation.activities.base import Drop, local_actor_at, require_object_id
 from federation.context import FederationContext
+from federation.screening import Verdict
 from federation.wire import Activity
 from storage import follows, objects
 
 
-async def verify(ctx: FederationContext, activity: Activity) -> str:
+async def verify(ctx: FederationContext, activity: Activity, verdict: Verdict) -> str:
     target = require_object_id(activity)
     if await local_actor_at(ctx, target) is None:
         raise Drop("not_a_local_actor")

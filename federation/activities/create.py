@@ -12,6 +12,7 @@ from federation.activities.base import Drop
 from federation.activities.objects import resolve_post, store_post
 from federation.context import FederationContext
 from federation.nodeinfo import learn_software
+from federation.screening import Verdict
 from federation.wire import Activity, APObject
 from storage import objects
 
@@ -24,14 +25,14 @@ class Prepared:
     author_software: str | None
 
 
-async def verify(ctx: FederationContext, activity: Activity) -> Prepared:
+async def verify(ctx: FederationContext, activity: Activity, verdict: Verdict) -> Prepared:
     post = await resolve_post(ctx, activity)
     existing = await objects.get_object(ctx.pool, post.id)
     if existing is not None and existing["deleted_at"] is not None:
         raise Drop("object_was_deleted")  # a late or replayed Create cannot resurrect it
-    decisions = await relay.decide(ctx, activity, post)
+    decisions = await relay.decide(ctx, activity, post, verdict)
     author_inbox = author_software = None
-    if any(not d.relay for d in decisions):
+    if any(not d.relay and not d.held for d in decisions):
         author_inbox = (await ctx.directory.get_actor(activity.actor)).inbox
         author_software = await learn_software(ctx, activity.actor)
     return Prepared(post, decisions, author_inbox, author_software)

@@ -8,11 +8,12 @@ import asyncpg
 from federation import relay
 from federation.activities.base import Drop, require_object_id
 from federation.context import FederationContext
+from federation.screening import Verdict
 from federation.wire import Activity
 from storage import actors, follows, group_posts, objects
 
 
-async def verify(ctx: FederationContext, activity: Activity) -> str:
+async def verify(ctx: FederationContext, activity: Activity, verdict: Verdict) -> str:
     object_id = require_object_id(activity)
     if object_id == activity.actor:
         return "actor"

@@ -11,6 +11,7 @@ from federation import outbox
 from federation.activities.base import Drop, local_actor_at, require_object_id
 from federation.context import FederationContext
 from federation.nodeinfo import learn_software
+from federation.screening import Verdict
 from federation.wire import Activity
 from storage import bans, follows, group_notes
 from storage.actors import LocalActor, RemoteActor
@@ -20,16 +21,18 @@ from storage.actors import LocalActor, RemoteActor
 class Prepared:
     target: LocalActor
     follower: RemoteActor
+    needs_approval: bool  # a limited account, or one on a silenced domain
 
 
-async def verify(ctx: FederationContext, activity: Activity) -> Prepared:
+async def verify(ctx: FederationContext, activity: Activity, verdict: Verdict) -> Prepared:
     target = await local_actor_at(ctx, require_object_id(activity))
     if target is None or target.kind == "Application":
         raise Drop("not_a_followable_local_actor")
     follower = await ctx.directory.get_actor(activity.actor)
     # What its server runs decides which relay form it gets (best effort: unknown = Mastodon).
     await learn_software(ctx, activity.actor)
-    return Prepared(target, follower)
+    limited = await ctx.moderation.needs_approval(activity.actor, follower.domain)
+    return Prepared(target, follower, limited)
 
 
 async def receive(
@@ -49,7 +52,8 @@ async def receive(
         )
         await outbox.send(ctx, conn, target, reject, [prepared.follower.inbox])
         return "follow rejected: banned"
-    state = "pending" if target.manually_approves_followers else "accepted"
+    manual = target.manually_approves_followers or prepared.needs_approval
+    state = "pending" if manual else "accepted"
     if (
         target.kind == "Group"
         and target.visibility == "members"

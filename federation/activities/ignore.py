@@ -6,10 +6,11 @@ from __future__ import annotations
 import asyncpg
 
 from federation.context import FederationContext
+from federation.screening import Verdict
 from federation.wire import Activity
 
 
-async def verify(ctx: FederationContext, activity: Activity) -> None:
+async def verify(ctx: FederationContext, activity: Activity, verdict: Verdict) -> None:
     return None
 
 

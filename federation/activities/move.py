@@ -10,12 +10,13 @@ from federation import outbox
 from federation.activities.base import Drop, local_actor_at, require_object_id
 from federation.context import FederationContext
 from federation.remote import RemoteError
+from federation.screening import Verdict
 from federation.wire import Activity
 from storage import actors, follows
 from storage.actors import RemoteActor
 
 
-async def verify(ctx: FederationContext, activity: Activity) -> RemoteActor:
+async def verify(ctx: FederationContext, activity: Activity, verdict: Verdict) -> RemoteActor:
     if require_object_id(activity) != activity.actor or not activity.target:
         raise Drop("not_own_account")
     try:

@@ -7,11 +7,12 @@ import asyncpg
 from federation import relay
 from federation.activities.base import require_object_id
 from federation.context import FederationContext
+from federation.screening import Verdict
 from federation.wire import Activity
 from storage import objects
 
 
-async def verify(ctx: FederationContext, activity: Activity) -> str:
+async def verify(ctx: FederationContext, activity: Activity, verdict: Verdict) -> str:
     return require_object_id(activity)
 
 

@@ -6,12 +6,13 @@ import asyncpg
 
 from federation.activities.accept import find_our_follow
 from federation.context import FederationContext
+from federation.screening import Verdict
 from federation.wire import Activity
 from storage import follows
 from storage.follows import Follow
 
 
-async def verify(ctx: FederationContext, activity: Activity) -> Follow:
+async def verify(ctx: FederationContext, activity: Activity, verdict: Verdict) -> Follow:
     return await find_our_follow(ctx, activity)
 
 

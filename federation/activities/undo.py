@@ -6,13 +6,14 @@ import asyncpg
 
 from federation.activities.base import Drop, inner_activity, require_object_id
 from federation.context import FederationContext
+from federation.screening import Verdict
 from federation.wire import Activity
 from storage import follows, objects
 
 UNDOABLE = frozenset({"Follow", "Like", "Dislike", "EmojiReact", "Announce", "Block"})
 
 
-async def verify(ctx: FederationContext, activity: Activity) -> None:
+async def verify(ctx: FederationContext, activity: Activity, verdict: Verdict) -> None:
     inner = inner_activity(activity)
     if inner is not None:
         if inner.actor != activity.actor:

@@ -9,11 +9,12 @@ from federation.activities.base import Drop, require_object_id
 from federation.activities.objects import resolve_post, store_post
 from federation.context import FederationContext
 from federation.remote import RemoteError
+from federation.screening import Verdict
 from federation.wire import Activity, ActorDoc, APObject
 from storage import objects
 
 
-async def verify(ctx: FederationContext, activity: Activity) -> APObject | None:
+async def verify(ctx: FederationContext, activity: Activity, verdict: Verdict) -> APObject | None:
     object_id = require_object_id(activity)
     if object_id == activity.actor or isinstance(activity.object, ActorDoc):
         if object_id != activity.actor:

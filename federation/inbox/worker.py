@@ -1,18 +1,21 @@
 """The inbox worker: takes stored activities from the durable queue and acts on them.
 
-Each job: parse → the activity module's ``verify`` (authority, fetches; no writes) →
-``receive`` (writes) in one transaction with marking the job done, so an effect is applied
-exactly once even when a worker dies halfway (the lease runs out, the job is taken again,
-and nothing of the first try was committed).
+Each job: parse → screen (the instance's moderation policies: reject, hold for review, or
+accept with rewrites; the decision is stored with the activity) → the activity module's
+``verify`` (authority, fetches; no writes) → ``receive`` (writes) in one transaction with
+marking the job done, so an effect is applied exactly once even when a worker dies halfway
+(the lease runs out, the job is taken again, and nothing of the first try was committed).
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+from dataclasses import replace
 from datetime import timedelta
 from types import ModuleType
 
+from federation import decisions, relay
 from federation.activities import (
     accept,
     block,
@@ -28,11 +31,13 @@ from federation.activities import (
     update,
 )
 from federation.activities.base import Drop
+from federation.activities.objects import POST_TYPES, resolve_post
 from federation.context import FederationContext
 from federation.fetch import FetchError
 from federation.parse import parse_document
 from federation.remote import RemoteError
-from federation.wire import Activity
+from federation.screening import Action, Verdict, apply_rewrites
+from federation.wire import Activity, APObject
 from storage import queue
 from storage.queue import Job
 
@@ -89,10 +94,18 @@ class InboxWorker:
             return
         handler = HANDLERS[parsed.type]
         try:
-            prepared = await handler.verify(self.ctx, parsed)
+            parsed = await with_post(self.ctx, parsed)
+            verdict = Verdict() if job.row["approved"] else await self.screen(parsed)
+            if verdict.action in (Action.REJECT, Action.HOLD):
+                await self._stop(job, parsed, verdict)
+                return
+            parsed = apply_rewrites(parsed, verdict.rewrites)
+            prepared = await handler.verify(self.ctx, parsed, verdict)
             async with self.ctx.pool.acquire() as conn, conn.transaction():
                 result = await handler.receive(self.ctx, parsed, prepared, conn)
-                await queue.finish(conn, TABLE, job, result=result)
+                if verdict.acts:
+                    await decisions.log_verdict(conn, verdict, parsed)
+                await queue.finish(conn, TABLE, job, result=result, moderation=verdict.as_json())
         except queue.LeaseLost:
             # Another worker took the job over; its run is the one that counts.
             log.warning(
@@ -109,6 +122,29 @@ class InboxWorker:
             log.exception("inbox job %s (%s) failed", job.id, parsed.type)
             await self._retry(job, f"error: {type(exc).__name__}")
 
+    async def screen(self, activity: Activity) -> Verdict:
+        return await self.ctx.moderation.screen(activity, self.ctx.clock())
+
+    async def _stop(self, job: Job, activity: Activity, verdict: Verdict) -> None:
+        """A reject is recorded and dropped; a hold waits in the review queue (for the
+        moderators of the groups the post was for, and the admins)."""
+        groups: list[int] = []
+        if isinstance(activity.object, APObject):
+            addressed = await relay.addressed_groups(self.ctx, activity, activity.object)
+            groups = [g.id for g in addressed]
+        held = verdict.action == Action.HOLD
+        result = f"{'held' if held else 'rejected'} by policy {verdict.policy}: {verdict.reason}"
+        async with self.ctx.pool.acquire() as conn, conn.transaction():
+            await decisions.log_verdict(conn, verdict, activity)
+            if held:
+                await decisions.hold(
+                    conn, activity, verdict, inbox_id=job.id, group_id=None, group_ids=groups
+                )
+            await queue.finish(
+                conn, TABLE, job, state="held" if held else "dropped", result=result[:500],
+                moderation=verdict.as_json(),
+            )  # fmt: skip
+
     async def _retry(self, job: Job, error: str) -> None:
         if job.attempts >= self.max_attempts:
             with contextlib.suppress(queue.LeaseLost):
@@ -117,3 +153,17 @@ class InboxWorker:
         await queue.retry_later(
             self.ctx.pool, TABLE, job, delay=queue.backoff(job.attempts, base=30), error=error
         )
+
+
+async def with_post(ctx: FederationContext, activity: Activity) -> Activity:
+    """A Create or Update of a post sent by reference, with the post fetched and embedded:
+    the policies read it, and the handler does not fetch it again."""
+    if activity.type not in ("Create", "Update") or not isinstance(activity.object, str):
+        return activity
+    if activity.type == "Update":
+        return activity  # updates by reference are refetched by their handler
+    post = await resolve_post(ctx, activity)
+    if post.type not in POST_TYPES:
+        return activity
+    raw = {**activity.raw, "object": dict(post.raw)}
+    return replace(activity, object=post, objects=(post,), raw=raw)

@@ -74,6 +74,7 @@ async def _serve(settings: Settings, sock: socket.socket) -> None:
         await database.open()
         children = start_children(settings, database.dsn, sock)
         app = create_app(settings, database)
+        app.state.children = children  # SIGHUP (reload the policies) is passed on to them
         config = uvicorn.Config(
             app,
             log_level=settings.log_level,

@@ -35,7 +35,7 @@ async def follow_stored(live_server: LiveServer, peer: Peer) -> dict[str, Any]:
 async def test_a_failing_handler_leaves_the_job_queued_for_later(
     live_server: LiveServer, follow_stored: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    async def broken_verify(ctx: object, activity: object) -> None:
+    async def broken_verify(ctx: object, activity: object, verdict: object) -> None:
         raise RuntimeError("database hiccup")
 
     monkeypatch.setitem(

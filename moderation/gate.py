@@ -1,0 +1,137 @@
+"""The moderation decisions the inbox pipeline is handed (``federation.context``'s
+``ModerationGate``): domain blocks, instance-wide account restrictions, the instance's policy
+chain and each group's own."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from federation.cache import TTLCache
+from federation.parse_values import timestamp
+from federation.screening import Action, Facts, Subject, Verdict, subject_of
+from federation.wire import Activity
+from moderation.domains import DomainBlocklist
+from moderation.policies.chain import Chain
+from moderation.policies.config import PolicyFileError, build_chain
+from moderation.policies.store import PolicyFile
+from storage import facts, group_policies, restrictions
+
+log = logging.getLogger(__name__)
+
+# Changes made by another process take effect within this many seconds.
+CACHE_SECONDS = 5.0
+
+
+class Moderation:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        policies: PolicyFile,
+        blocklist: DomainBlocklist | None = None,
+        cache_seconds: float = CACHE_SECONDS,
+    ) -> None:
+        self.pool = pool
+        self.policies = policies
+        self.blocklist = blocklist or DomainBlocklist(pool, cache_seconds)
+        self._restrictions: TTLCache[str, str] = TTLCache(cache_seconds)
+        self._group_chains: TTLCache[int, Chain] = TTLCache(cache_seconds)
+
+    async def domain_blocked(self, domain: str) -> bool:
+        return await self.blocklist.domain_blocked(domain)
+
+    async def restriction(self, actor: str) -> str | None:
+        cached = self._restrictions.get(actor)
+        if cached is None:
+            found = await restrictions.severity(self.pool, actor)
+            cached = self._restrictions.put(actor, found or "")
+        return cached or None
+
+    async def needs_approval(self, actor: str, domain: str) -> bool:
+        """Limited accounts and silenced domains cannot follow without a moderator."""
+        if await self.restriction(actor) == "limit":
+            return True
+        return await self.blocklist.severity(domain) == "silence"
+
+    async def screen(self, activity: Activity, now: datetime) -> Verdict:
+        """The instance's answer: account and domain restrictions, then the policy chain."""
+        subject = subject_of(activity)
+        restricted = await self._restricted(subject)
+        if restricted is not None:
+            return restricted
+        chain = self.policies.current()
+        if not chain.policies:
+            return Verdict()
+        return chain.evaluate(await self._with_facts(subject, chain.needs, None), now)
+
+    async def screen_group(self, group_id: int, activity: Activity, now: datetime) -> Verdict:
+        """A group's own policies (stricter than the instance's, never looser)."""
+        chain = await self.group_chain(group_id)
+        if not chain.policies:
+            return Verdict(scope=chain.scope)
+        subject = await self._with_facts(subject_of(activity), chain.needs, group_id)
+        return chain.evaluate(subject, now)
+
+    async def _restricted(self, subject: Subject) -> Verdict | None:
+        severity = await self.restriction(subject.actor)
+        if severity == "suspend":
+            return Verdict(Action.REJECT, "the account is suspended on this instance", "account")
+        if not subject.is_post:
+            return None
+        if severity == "limit":
+            return Verdict(Action.HOLD, "the account is limited on this instance", "account")
+        if await self.blocklist.severity(subject.domain) == "silence":
+            return Verdict(Action.HOLD, f"{subject.domain} is limited on this instance", "domain")
+        return None
+
+    async def _with_facts(
+        self, subject: Subject, needs: frozenset[str], group_id: int | None
+    ) -> Subject:
+        if not needs:
+            return subject
+        known = created = in_group = None
+        if "actor_known" in needs:
+            known = await facts.actor_known(self.pool, subject.actor)
+        if "actor_created" in needs:
+            created = timestamp(await facts.actor_published(self.pool, subject.actor))
+        if "posts_in_group" in needs and group_id is not None:
+            in_group = await facts.posts_in_group(self.pool, group_id, subject.actor)
+        return replace(subject, facts=Facts(known, created, in_group))
+
+    async def group_chain(self, group_id: int) -> Chain:
+        chain = self._group_chains.get(group_id)
+        if chain is None:
+            tables = await group_policies.get(self.pool, group_id)
+            try:
+                chain = build_chain(tables, "group")
+            except PolicyFileError as exc:  # stored before a rule changed: keep the rest going
+                log.error("group %s policies not loaded: %s", group_id, exc)
+                chain = Chain(scope="group")
+            chain = self._group_chains.put(group_id, Chain(chain.policies, f"group:{group_id}"))
+        return chain
+
+    def forget(self) -> None:
+        """Drop cached decisions (after this process changed restrictions or policies)."""
+        self.blocklist.forget()
+        self._restrictions.clear()
+        self._group_chains.clear()
+
+    def describe(self) -> dict[str, Any]:
+        """The policies in force and their public parameters (NodeInfo, /about/moderation)."""
+        chain = self.policies.current()
+        simple: dict[str, list[str]] = {}
+        for policy in chain.policies:
+            if policy.type == "domain" and policy.public_params and not policy.shadow:
+                for key, domains in policy.rule.public().items():
+                    simple.setdefault(key, []).extend(domains)
+        return {
+            "enabled": True,
+            "mrf_policies": [p.name for p in chain.policies],
+            "mrf_simple": {k: sorted(set(v)) for k, v in simple.items()},
+            "policies": json.loads(json.dumps(chain.describe())),
+        }

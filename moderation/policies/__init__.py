@@ -1,0 +1,1 @@
+"""The instance's (and each group's) ordered chain of moderation policies."""
