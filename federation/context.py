@@ -39,6 +39,10 @@ class ModerationGate(Protocol):
         """Whether a follow from this account must wait for a moderator."""
         ...
 
+    def forget(self) -> None:
+        """Drop cached decisions: this process just changed a block or a restriction."""
+        ...
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)

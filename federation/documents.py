@@ -162,7 +162,10 @@ def nodeinfo_document(
     local_posts: int,
     blocked_domains: int,
     instance_name: str,
+    policies: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """NodeInfo; ``policies`` (the moderation policies in force, with their public
+    parameters) goes in ``metadata.federation`` as Pleroma lists its MRF policies."""
     software: dict[str, Any] = {"name": "peerhaven", "version": software_version}
     return {
         "version": version,
@@ -181,6 +184,7 @@ def nodeinfo_document(
                 "enabled": True,
                 "signatures": ["draft-cavage rsa-sha256", "rfc9421"],
                 "mrf_policies": ["domain_block"],
+                **(policies or {}),
                 "blocked_domains": blocked_domains,
             },
         },

@@ -11,7 +11,7 @@ from datetime import datetime
 from federation import outbox
 from federation.context import FederationContext
 from federation.remote import RemoteError
-from storage import actors, bans, follows, group_notes
+from storage import actors, audit, bans, follows, group_notes
 from storage.actors import LocalActor, RemoteActor
 from storage.follows import Follow
 
@@ -70,6 +70,7 @@ async def ban(
     *,
     reason: str = "",
     ends_at: datetime | None = None,
+    who: str = "system",
 ) -> None:
     """Ban a member: a ``Block`` from the group reaches them, their follow ends, and their
     later posts to the group are refused with a ``Reject`` (until ``ends_at``)."""
@@ -86,9 +87,16 @@ async def ban(
         await follows.delete_follow(conn, actor_uri, group_uri)
         if target is not None:
             await outbox.send(ctx, conn, group, block, [target.inbox])
+        until = {"ends_at": ends_at.isoformat()} if ends_at else {}
+        await audit.record(
+            conn, who=who, action="member_ban", target=actor_uri, reason=reason,
+            details={"group": group.username, **until},
+        )  # fmt: skip
 
 
-async def unban(ctx: FederationContext, group: LocalActor, actor_uri: str) -> None:
+async def unban(
+    ctx: FederationContext, group: LocalActor, actor_uri: str, *, who: str = "system"
+) -> None:
     """Lift a ban: ``Undo(Block)`` reaches the former member."""
     target = await actors.remote_actor(ctx.pool, actor_uri) or await _fetch(ctx, actor_uri)
     async with ctx.pool.acquire() as conn, conn.transaction():
@@ -98,6 +106,10 @@ async def unban(ctx: FederationContext, group: LocalActor, actor_uri: str) -> No
         undo = outbox.new_activity(ctx, group, "Undo", block, to=[actor_uri])
         if target is not None:
             await outbox.send(ctx, conn, group, undo, [target.inbox])
+        await audit.record(
+            conn, who=who, action="member_unban", target=actor_uri,
+            details={"group": group.username},
+        )  # fmt: skip
 
 
 async def _fetch(ctx: FederationContext, actor_uri: str) -> RemoteActor | None:

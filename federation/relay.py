@@ -30,7 +30,7 @@ from federation.documents import PUBLIC
 from federation.nodeinfo import is_group_aware
 from federation.screening import Action, Verdict, apply_rewrites
 from federation.wire import Activity, APObject
-from storage import actors, bans, follows, group_notes, group_posts, moderators, software
+from storage import actors, audit, bans, follows, group_notes, group_posts, moderators, software
 from storage.actors import LocalActor
 
 
@@ -339,7 +339,14 @@ async def withdraw(
     return done
 
 
-async def remove(ctx: FederationContext, group: LocalActor, object_uri: str) -> bool:
+async def remove(
+    ctx: FederationContext,
+    group: LocalActor,
+    object_uri: str,
+    *,
+    who: str = "system",
+    reason: str = "",
+) -> bool:
     """A moderator takes a relayed post out of the group: Mastodon-family followers get
     ``Undo(Announce)`` (the boost disappears), group-aware ones the group's ``Delete`` of the
     post announced (FEP-1b12); it leaves the outbox. False when the group had not relayed it."""
@@ -355,6 +362,10 @@ async def remove(ctx: FederationContext, group: LocalActor, object_uri: str) -> 
         )
         announced = _announce(ctx, group, _without_context(delete), audience=group_uri)
         await _to_followers(ctx, conn, group, undo, announced)
+        await audit.record(
+            conn, who=who, action="post_remove", target=object_uri, reason=reason,
+            details={"group": group.username},
+        )  # fmt: skip
     return True
 
 

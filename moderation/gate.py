@@ -4,7 +4,6 @@ chain and each group's own."""
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import replace
 from datetime import datetime
@@ -130,8 +129,8 @@ class Moderation:
                 for key, domains in policy.rule.public().items():
                     simple.setdefault(key, []).extend(domains)
         return {
-            "enabled": True,
-            "mrf_policies": [p.name for p in chain.policies],
+            "mrf_policies": ["domain_block", *(p.name for p in chain.policies)],
             "mrf_simple": {k: sorted(set(v)) for k, v in simple.items()},
-            "policies": json.loads(json.dumps(chain.describe())),
+            "policies": chain.describe(),
+            "rules": list(chain.rules),
         }

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from server.commands import (
+    audit,
     deliveries,
     group,
     migrate,
@@ -37,6 +38,7 @@ COMMANDS: tuple[ModuleType, ...] = (
     post,
     token,
     deliveries,
+    audit,
     version,
 )
 

@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.templating import Jinja2Templates
 
-from storage import actors
+from storage import actors, domain_blocks
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
@@ -26,4 +26,36 @@ async def index(request: Request) -> HTMLResponse:
         request,
         "index.html",
         {"instance_name": settings.instance_name, "domain": settings.domain, "groups": groups},
+    )
+
+
+def obfuscate(domain: str) -> str:
+    """Mastodon's obfuscation: the middle of the name starred, dots kept."""
+    length = len(domain)
+    visible = length / 4
+    return "".join(
+        "*" if visible < i < length - visible and ch != "." else ch for i, ch in enumerate(domain)
+    )
+
+
+async def about_moderation(request: Request) -> HTMLResponse:
+    """The instance's rules, its enforced domain blocks with their public reasons
+    (obfuscated where marked) and the policies in force with their public parameters."""
+    described = request.app.state.federation.moderation.describe()
+    blocks = [
+        {"domain": obfuscate(b["domain"]) if b["obfuscate"] else b["domain"],
+         "severity": "limited" if b["severity"] == "silence" else "suspended",
+         "comment": b["comment"]}
+        for b in await domain_blocks.listing(request.app.state.database.pool)
+        if b["severity"] != "noop"
+    ]  # fmt: skip
+    return templates.TemplateResponse(
+        request,
+        "about_moderation.html",
+        {
+            "instance_name": request.app.state.settings.instance_name,
+            "rules": described["rules"],
+            "blocks": blocks,
+            "policies": described["policies"],
+        },
     )

@@ -31,3 +31,12 @@ async def severity_for_any(
 
 async def count(db: asyncpg.Pool | asyncpg.Connection) -> int:
     return int(await db.fetchval("SELECT count(*) FROM domain_blocks WHERE severity = 'suspend'"))
+
+
+async def remove(db: asyncpg.Pool | asyncpg.Connection, domain: str) -> bool:
+    status = await db.execute("DELETE FROM domain_blocks WHERE domain = $1", domain)
+    return status != "DELETE 0"
+
+
+async def listing(db: asyncpg.Pool | asyncpg.Connection) -> list[asyncpg.Record]:
+    return await db.fetch("SELECT * FROM domain_blocks ORDER BY domain")

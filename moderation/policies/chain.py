@@ -15,6 +15,7 @@ from moderation.policies.base import Policy
 class Chain:
     policies: tuple[Policy, ...] = ()
     scope: str = "instance"
+    rules: tuple[str, ...] = ()  # the instance's rules, in words, for people to read
 
     @property
     def needs(self) -> frozenset[str]:

@@ -1,6 +1,8 @@
 """Policy chains from configuration: the instance's TOML file (``PEERHAVEN_POLICY_FILE``),
 and each group's list of policy tables. A wrong file is refused with its line and reason.
 
+    rules = ["Be kind.", "No advertising."]   # the instance's rules, shown to people
+
     [[policy]]
     type = "keyword"          # domain, keyword, hashtag, link_spam, mention_flood,
     name = "spam words"       #   object_age, first_contact (groups), require_content_warning
@@ -52,14 +54,18 @@ def parse_file(text: str) -> Chain:
         found = _TOML_LINE.search(str(exc))
         reason = _TOML_LINE.sub("", str(exc)).strip()
         raise PolicyFileError(reason, int(found.group(1)) if found else None) from None
-    extra = sorted(set(data) - {"policy"})
+    extra = sorted(set(data) - {"policy", "rules"})
     if extra:
         raise PolicyFileError(f"unknown top-level key {extra[0]!r} (policies go in [[policy]])")
+    rules = data.get("rules", [])
+    if not isinstance(rules, list) or not all(isinstance(r, str) and r.strip() for r in rules):
+        raise PolicyFileError("'rules' must be a list of sentences")
     tables = data.get("policy", [])
     if not isinstance(tables, list):
         raise PolicyFileError("'policy' must be an array of tables ([[policy]])")
     lines = [text.count("\n", 0, m.start()) + 1 for m in _HEADER.finditer(text)]
-    return build_chain(tables, "instance", lines)
+    chain = build_chain(tables, "instance", lines)
+    return Chain(chain.policies, chain.scope, tuple(r.strip() for r in rules))
 
 
 def build_chain(tables: list[Any], scope: str, lines: list[int] | None = None) -> Chain:

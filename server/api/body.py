@@ -53,12 +53,16 @@ def text_list(value: Any) -> str | None:
 
 
 async def read(
-    request: Request, required: dict[str, Check], optional: dict[str, Check] | None = None
+    request: Request,
+    required: dict[str, Check],
+    optional: dict[str, Check] | None = None,
+    *,
+    max_body: int = MAX_BODY,
 ) -> dict[str, Any]:
     """The body as a dict holding only known fields, each checked; else a 400 by field."""
     raw = await request.body()
-    if len(raw) > MAX_BODY:
-        raise ApiError(413, "body_too_large", "the body is over 64 KiB")
+    if len(raw) > max_body:
+        raise ApiError(413, "body_too_large", f"the body is over {max_body // 1024} KiB")
     try:
         data = json.loads(raw or b"{}")
     except ValueError:

@@ -4,19 +4,18 @@ the caller and the body, then calls the same code as the CLI."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from federation import group_settings, membership, moderation_team, pins, posting, relay
-from federation.context import FederationContext
-from federation.local import LocalActorError, create_actor
-from federation.remote import RemoteError
+from federation.local import create_actor
 from server.api import body
-from server.api.auth import ApiError, caller
+from server.api.auth import ApiError
+from server.api.endpoint import Created, endpoint, who
+from server.api.endpoint import federation_context as _ctx
 from storage import actors, moderators
 from storage.actors import LocalActor
 
@@ -34,47 +33,6 @@ SETTINGS: dict[str, body.Check] = {
     "discoverable": body.boolean,
     "hide_members": body.boolean,
 }
-
-
-@dataclass(frozen=True)
-class Created:
-    """A handler's result that made something new: answered 201."""
-
-    data: dict[str, Any]
-
-
-def endpoint(handler: Callable[[Request, LocalActor], Awaitable[Any]]) -> Handler:
-    """Authenticate, run, answer JSON; an ``ApiError`` (or a refusal from the federation
-    code) becomes a 4xx with its reason."""
-
-    async def wrapped(request: Request) -> Response:
-        try:
-            staff = await caller(request)
-            result = await handler(request, staff)
-        except ApiError as exc:
-            payload: dict[str, Any] = {"error": exc.error, "detail": exc.detail}
-            if exc.fields:
-                payload["fields"] = exc.fields
-            return JSONResponse(payload, status_code=exc.status)
-        except (
-            membership.MembershipError, moderation_team.ModeratorError, pins.PinError,
-            LocalActorError,
-        ) as exc:  # fmt: skip
-            return JSONResponse({"error": "conflict", "detail": str(exc)}, status_code=409)
-        except RemoteError as exc:
-            return JSONResponse(
-                {"error": "remote_unreachable", "detail": str(exc)}, status_code=422
-            )
-        status = 200
-        if isinstance(result, Created):
-            status, result = 201, result.data
-        return JSONResponse(result, status_code=status)
-
-    return wrapped
-
-
-def _ctx(request: Request) -> FederationContext:
-    return request.app.state.federation
 
 
 async def _group(request: Request) -> LocalActor:
@@ -169,12 +127,13 @@ async def bans(request: Request, staff: LocalActor) -> dict[str, Any]:
         {"reason": body.text(500), "days": body.positive},
     )  # fmt: skip
     if data["action"] == "unban":
-        await membership.unban(_ctx(request), group, data["actor"])
+        await membership.unban(_ctx(request), group, data["actor"], who=who(request, staff))
         return {"actor": data["actor"], "banned": False}
     ends = datetime.now(UTC) + timedelta(days=data["days"]) if "days" in data else None
     await membership.ban(
-        _ctx(request), group, data["actor"], reason=data.get("reason", ""), ends_at=ends
-    )
+        _ctx(request), group, data["actor"], reason=data.get("reason", ""), ends_at=ends,
+        who=who(request, staff),
+    )  # fmt: skip
     return {"actor": data["actor"], "banned": True, "ends_at": ends.isoformat() if ends else None}
 
 
@@ -204,8 +163,12 @@ async def group_pins(request: Request, staff: LocalActor) -> dict[str, Any]:
 @endpoint
 async def removals(request: Request, staff: LocalActor) -> dict[str, Any]:
     group = await _group(request)
-    data = await body.read(request, {"object": body.url})
-    if not await relay.remove(_ctx(request), group, data["object"]):
+    data = await body.read(request, {"object": body.url}, {"reason": body.text(500)})
+    removed = await relay.remove(
+        _ctx(request), group, data["object"], who=who(request, staff),
+        reason=data.get("reason", ""),
+    )  # fmt: skip
+    if not removed:
         raise ApiError(404, "not_found", "the group has not relayed this post")
     return {"object": data["object"], "removed": True}
 

@@ -9,6 +9,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from server.api import groups
+from server.api import moderation as mod
 
 PREFIX = "/api/v1/admin"
 
@@ -37,9 +38,32 @@ ENDPOINTS: list[tuple[str, str, Any, str, dict[str, tuple[str, bool]]]] = [
     ("/groups/{slug}/pins", "POST", groups.group_pins, "Pin or unpin a post or link",
      {"url": ("string", True), "action": ("string", True), "title": ("string", False)}),
     ("/groups/{slug}/removals", "POST", groups.removals, "Remove a relayed post",
-     {"object": ("string", True)}),
+     {"object": ("string", True), "reason": ("string", False)}),
     ("/posts", "POST", groups.create_post, "Publish a note as the token's account",
      {"text": ("string", True), "group": ("string", False)}),
+    ("/groups/{slug}/policies", "GET", mod.group_policy, "The group's own policies", {}),
+    ("/groups/{slug}/policies", "PUT", mod.group_policy,
+     "Replace the group's policies (stricter than the instance's, never looser)",
+     {"policies": ("array", True)}),
+    ("/moderation/policies", "GET", mod.instance_policies, "The instance's policy file", {}),
+    ("/moderation/policies", "PUT", mod.instance_policies,
+     "Replace the policy file (refused with line and reason when it does not load)",
+     {"text": ("string", True)}),
+    ("/moderation/summary", "GET", mod.summary, "Dashboard counts", {}),
+    ("/review", "GET", mod.review_list, "Held posts waiting (?group=SLUG)", {}),
+    ("/review/{id}", "POST", mod.review_decide, "Approve or decline a held post",
+     {"decision": ("string", True), "note": ("string", False)}),
+    ("/reports", "GET", mod.report_list, "Reports (?state=open&group=SLUG)", {}),
+    ("/reports", "POST", mod.report_list, "File a report",
+     {"objects": ("array", True), "content": ("string", True), "group": ("string", False)}),
+    ("/reports/{id}", "POST", mod.report_act, "Resolve, dismiss or forward a report",
+     {"action": ("string", True), "note": ("string", False), "taken": ("string", False)}),
+    ("/accounts", "POST", mod.accounts, "Suspend, limit or lift a remote account",
+     {"actor": ("string", True), "action": ("string", True), "reason": ("string", False)}),
+    ("/domains", "POST", mod.domains, "Block (suspend or silence) or unblock a domain",
+     {"domain": ("string", True), "action": ("string", True), "severity": ("string", False),
+      "reason": ("string", False)}),
+    ("/audit", "GET", mod.audit_log, "The audit log (?target=URL&action=NAME)", {}),
 ]  # fmt: skip
 
 
@@ -86,10 +110,12 @@ async def openapi(request: Request) -> JSONResponse:
                     "required": [n for n, (_, req) in fields.items() if req],
                 }}},
             }  # fmt: skip
-        if "{slug}" in path:
-            operation["parameters"] = [
-                {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}
-            ]
+        for name in ("slug", "id"):
+            if f"{{{name}}}" in path:
+                kind = "integer" if name == "id" else "string"
+                operation["parameters"] = [
+                    {"name": name, "in": "path", "required": True, "schema": {"type": kind}}
+                ]
         paths.setdefault(PREFIX + path, {})[method.lower()] = operation
     return JSONResponse({
         "openapi": "3.1.0",

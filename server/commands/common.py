@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import logging
 import os
 import tempfile
@@ -15,6 +16,14 @@ from server.app import build_federation
 from server.errors import CommandError
 from server.settings import Settings, load_settings
 from storage.db import Database
+
+
+def cli_who() -> str:
+    """How the audit log names an action taken on the command line: the system user."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
 
 
 def add_data_dir_argument(parser: argparse.ArgumentParser) -> None:

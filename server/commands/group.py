@@ -15,6 +15,7 @@ from federation.urls import LocalUrls
 from server.commands.common import (
     add_base_url_argument,
     add_data_dir_argument,
+    cli_who,
     ensure_data_dir,
     open_database,
     open_federation,
@@ -140,7 +141,9 @@ async def _moderate(ctx: FederationContext, group: LocalActor, args: argparse.Na
         return f"{'approved' if action == 'approve' else 'rejected'}: {args.actor}"
     if action == "ban":
         ends = datetime.now(UTC) + timedelta(days=args.days) if args.days else None
-        await membership.ban(ctx, group, args.actor, reason=args.reason, ends_at=ends)
+        await membership.ban(
+            ctx, group, args.actor, reason=args.reason, ends_at=ends, who=cli_who()
+        )
         return f"banned: {args.actor}" + (f" until {ends:%Y-%m-%d %H:%M} UTC" if ends else "")
     if action == "set":
         changes = setting_changes(args)
@@ -158,9 +161,9 @@ async def _moderate(ctx: FederationContext, group: LocalActor, args: argparse.Na
         await moderation_team.change(ctx, group, args.actor, add=action == "add-moderator")
         return f"{'added' if action == 'add-moderator' else 'removed'} moderator: {args.actor}"
     if action == "unban":
-        await membership.unban(ctx, group, args.actor)
+        await membership.unban(ctx, group, args.actor, who=cli_who())
         return f"unbanned: {args.actor}"
-    if not await relay.remove(ctx, group, args.object):
+    if not await relay.remove(ctx, group, args.object, who=cli_who()):
         raise CommandError(f"{group.username} has not relayed {args.object}")
     return f"removed: {args.object}"
 

@@ -69,6 +69,7 @@ async def nodeinfo(request: Request) -> Response:
         local_posts=0,
         blocked_domains=await domain_blocks.count(pool),
         instance_name=request.app.state.settings.instance_name,
+        policies=request.app.state.federation.moderation.describe(),
     )
     profile = f"http://nodeinfo.diaspora.software/ns/schema/{version}#"
     return JSONResponse(doc, media_type=f'application/json; profile="{profile}"')

@@ -85,3 +85,7 @@ CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log
 
 -- The link-spam and first-contact policies ask whether an account has posted before.
 CREATE INDEX group_posts_author ON group_posts (group_id, author_uri);
+
+-- Shown on /about/moderation with its public comment; an obfuscated block shows the domain
+-- partly starred (as Mastodon does).
+ALTER TABLE domain_blocks ADD COLUMN obfuscate boolean NOT NULL DEFAULT false;
