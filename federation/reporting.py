@@ -72,15 +72,20 @@ async def close(
 
 
 async def reported_account(ctx: FederationContext, report: Report) -> str | None:
-    """The remote account a report is about: one named in it, or the author of a post in it."""
-    for uri in report.object_uris:
-        if ctx.urls.is_local(uri):
-            continue
+    """The remote account a report is about: one named in it, or the author of a post in it
+    (as we know them, else as their servers say)."""
+    remote = [uri for uri in report.object_uris if not ctx.urls.is_local(uri)]
+    for uri in remote:
         if await actors.remote_actor(ctx.pool, uri) is not None:
             return uri
         author = await objects.object_author(ctx.pool, uri)
         if author is not None and not ctx.urls.is_local(author):
             return author
+    for uri in remote:
+        try:
+            return (await ctx.directory.get_actor(uri)).uri
+        except RemoteError:
+            continue
     return None
 
 

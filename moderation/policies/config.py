@@ -51,9 +51,13 @@ def parse_file(text: str) -> Chain:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        found = _TOML_LINE.search(str(exc))
-        reason = _TOML_LINE.sub("", str(exc)).strip()
-        raise PolicyFileError(reason, int(found.group(1)) if found else None) from None
+        message = str(exc)
+        found = _TOML_LINE.search(message)
+        line = int(found.group(1)) if found else None
+        if "(at end of document)" in message:
+            line = len(text.splitlines()) or 1
+            message = message.replace("(at end of document)", "(the file ends too soon)")
+        raise PolicyFileError(_TOML_LINE.sub("", message).strip(), line) from None
     extra = sorted(set(data) - {"policy", "rules"})
     if extra:
         raise PolicyFileError(f"unknown top-level key {extra[0]!r} (policies go in [[policy]])")

@@ -4,83 +4,17 @@ in the outbox; a non-member's post gets a Reject; replies are stored, not relaye
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
-import pytest
 
 from federation.local import create_actor
 from federation.parse import parse_document
 from federation.wire import Activity
 from tests.conftest import LiveServer
 from tests.corpus import corpus_dir
-from tests.peer import Peer, PeerActor
-
-AS = "https://www.w3.org/ns/activitystreams"
-
-
-@pytest.fixture
-async def group_url(live_server: LiveServer) -> str:
-    await create_actor(live_server.pool, kind="Group", username="circle", name="Circle")
-    return f"{live_server.base_url}/groups/circle"
-
-
-async def post(
-    live_server: LiveServer, peer: Peer, url: str, doc: dict[str, Any], actor: PeerActor
-) -> None:
-    status, answer = await peer.post(f"{url}/inbox", doc, actor=actor)
-    assert status == 202, answer
-    await live_server.run_workers()
-
-
-def create(
-    peer: Peer,
-    actor: PeerActor,
-    group_url: str,
-    *,
-    mention: bool = True,
-    reply_to: str | None = None,
-) -> dict[str, Any]:
-    note: dict[str, Any] = {
-        "id": peer.new_id(actor, "Note"), "type": "Note", "attributedTo": actor.actor_id,
-        "content": "<p>hello circle</p>", "to": [AS + "#Public"], "cc": [],
-    }  # fmt: skip
-    if mention:
-        note["tag"] = {"type": "Mention", "href": group_url, "name": "@circle"}
-        note["cc"] = [group_url]
-    if reply_to:
-        note["inReplyTo"] = reply_to
-    return {
-        "@context": AS, "id": peer.new_id(actor, "Create"), "type": "Create",
-        "actor": actor.actor_id, "to": note["to"], "cc": note["cc"], "object": note,
-    }  # fmt: skip
-
-
-@pytest.fixture
-async def servers() -> AsyncIterator[tuple[Peer, Peer]]:
-    """Two more peers: a Mastodon server (localhost) and a Lemmy one (127.0.0.2), as their
-    NodeInfo says."""
-    mastodon = await Peer("localhost", software="mastodon").start()
-    lemmy = await Peer("127.0.0.2", software="lemmy").start()
-    try:
-        yield mastodon, lemmy
-    finally:
-        await mastodon.close()
-        await lemmy.close()
-
-
-Members = tuple[Peer, Peer, PeerActor, PeerActor]
-
-
-@pytest.fixture
-async def members(live_server: LiveServer, group_url: str, servers: tuple[Peer, Peer]) -> Members:
-    """alice on the Mastodon server and carol on the Lemmy one, both members of the group."""
-    mastodon, lemmy = servers
-    alice, carol = mastodon.add_actor("alice"), lemmy.add_actor("carol")
-    await post(live_server, mastodon, group_url, mastodon.follow(alice, group_url), alice)
-    await post(live_server, lemmy, group_url, lemmy.follow(carol, group_url), carol)
-    return mastodon, lemmy, alice, carol
+from tests.federation.group_rig import AS, Members, create, post
+from tests.peer import Peer
 
 
 async def test_a_members_post_is_announced_to_followers_and_listed(
