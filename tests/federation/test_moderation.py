@@ -190,3 +190,23 @@ async def test_a_bad_policy_file_through_the_api_keeps_the_previous_chain(
     assert [p["name"] for p in current["policies"]] == ["review words"]
     assert current["error"].startswith("line 1:")
     assert (await api.get("/moderation/summary")).json()["policy_error"] == current["error"]
+
+
+async def test_the_dashboard_counts_held_posts_waiting_too_long(
+    live_server: LiveServer, members: Members, group_url: str, api: httpx.AsyncClient
+) -> None:
+    mastodon, _, alice, _ = members
+    await set_policies(api, HOLD_WORDS)
+    for text in ("pills one", "pills two"):
+        await post(
+            live_server, mastodon, group_url, saying(mastodon, alice, group_url, text), alice
+        )
+    summary = (await api.get("/moderation/summary")).json()
+    assert (summary["review_pending"], summary["review_overdue"]) == (2, 0)
+    await live_server.pool.execute(
+        "UPDATE review_items SET held_at = now() - interval '2 hours' WHERE id = "
+        "(SELECT min(id) FROM review_items)"
+    )
+    summary = (await api.get("/moderation/summary")).json()
+    assert (summary["review_pending"], summary["review_overdue"]) == (2, 1)
+    assert summary["review_overdue_after_minutes"] == 60
