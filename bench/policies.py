@@ -554,7 +554,7 @@ def report(result: dict[str, Any]) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
     parser.add_argument("--rounds", type=int, default=20, help="passes over the activities")
     parser.add_argument("--activities", type=int, default=300, help="distinct activities")
     parser.add_argument("--seed", type=int, default=1, help="for the generated file and posts")

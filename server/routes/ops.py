@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import hmac
+from datetime import timedelta
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from server.routes.negotiation import json_error
-from storage import outbound
+from storage import outbound, review
 
 
 async def metrics(request: Request) -> Response:
@@ -17,6 +18,8 @@ async def metrics(request: Request) -> Response:
     m = request.app.state.federation.metrics
     pool = request.app.state.database.pool
     gauges = await outbound.lag_gauges(pool)
+    stale = timedelta(minutes=request.app.state.settings.review_stale_minutes)
+    held, overdue = await review.counts(pool, stale)
     lines = [
         *_metric("peerhaven_deliveries_sent_total", "counter",
                  "Requests to remote inboxes answered 2xx.", m.deliveries_sent),
@@ -42,6 +45,10 @@ async def metrics(request: Request) -> Response:
                  "Inbox POSTs of an activity id already stored.", m.inbox_duplicates),
         *_metric("peerhaven_inbox_processed_total", "counter",
                  "Inbox activities handled by this process's worker.", m.inbox_processed),
+        *_metric("peerhaven_review_pending", "gauge",
+                 "Held posts waiting for a moderator.", held),
+        *_metric("peerhaven_review_overdue", "gauge",
+                 "Held posts waiting longer than PEERHAVEN_REVIEW_STALE_MINUTES.", overdue),
         "# HELP peerhaven_inbox_rejected_total Inbox POSTs refused, by reason.",
         "# TYPE peerhaven_inbox_rejected_total counter",
         *(f'peerhaven_inbox_rejected_total{{reason="{reason}"}} {count}'

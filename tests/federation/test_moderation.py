@@ -210,3 +210,5 @@ async def test_the_dashboard_counts_held_posts_waiting_too_long(
     summary = (await api.get("/moderation/summary")).json()
     assert (summary["review_pending"], summary["review_overdue"]) == (2, 1)
     assert summary["review_overdue_after_minutes"] == 60
+    metrics = (await api.get(f"{live_server.base_url}/metrics")).text
+    assert "peerhaven_review_pending 2" in metrics and "peerhaven_review_overdue 1" in metrics
