@@ -8,6 +8,7 @@ decides. The inbox worker gets decisions through ``FederationContext.moderation`
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -15,7 +16,6 @@ from enum import StrEnum
 from typing import Any
 
 from federation.parse import parse_document
-from federation.sanitize import to_plain_text
 from federation.wire import PUBLIC, Activity, ActorDoc, APObject, host_of
 
 
@@ -134,6 +134,8 @@ class Subject:
     is_post: bool = False
     is_public: bool = False
     facts: Facts = field(default_factory=Facts)
+    # What policies derive from the subject once and share (its words, say): not compared.
+    memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
 _ANCHOR = re.compile(r"<a\s([^>]*)>", re.IGNORECASE)
@@ -156,6 +158,15 @@ def links_in(post: APObject) -> tuple[str, ...]:
     return tuple(found)
 
 
+def html_text(content: str) -> str:
+    """The text of sanitized HTML, fast: tags become spaces, entities characters. (Policies
+    read every incoming post; ``to_plain_text``'s HTML parser costs ten times more.)"""
+    if "<" not in content:
+        return html.unescape(content)
+    pieces = content.split("<")
+    return html.unescape(" ".join([pieces[0], *(p.partition(">")[2] for p in pieces[1:])]))
+
+
 def subject_of(activity: Activity) -> Subject:
     """The parts of an activity the built-in policies read."""
     base = Subject(activity.type, activity.actor, host_of(activity.actor) or "")
@@ -164,7 +175,7 @@ def subject_of(activity: Activity) -> Subject:
         return replace(
             base,
             object_type=obj.type,
-            content=to_plain_text(obj.content),
+            content=html_text(obj.content),
             summary=obj.summary or "",
             names=tuple(n for n in (obj.name,) if n),
             hashtags=frozenset(t.name.lstrip("#").lower() for t in obj.hashtags),
@@ -179,9 +190,9 @@ def subject_of(activity: Activity) -> Subject:
         )
     if isinstance(obj, ActorDoc):
         names = tuple(n for n in (obj.name, obj.preferred_username) if n)
-        return replace(base, object_type=obj.type, names=names, summary=to_plain_text(obj.summary))
+        return replace(base, object_type=obj.type, names=names, summary=html_text(obj.summary))
     text = activity.content or activity.summary or ""
-    return replace(base, content=to_plain_text(text), published=activity.published)
+    return replace(base, content=html_text(text), published=activity.published)
 
 
 def apply_rewrites(activity: Activity, rewrites: tuple[Rewrite, ...]) -> Activity:

@@ -7,12 +7,15 @@ dot, no port.
 
 from __future__ import annotations
 
+import functools
+
 import asyncpg
 
 from federation.cache import TTLCache
 from storage import domain_blocks
 
 
+@functools.lru_cache(maxsize=4096)  # pure, and asked for every activity by several policies
 def normalize_domain(domain: str) -> str:
     host = domain.strip().rstrip(".").lower()
     if host.startswith("[") or host.count(":") > 1:  # IPv6 literal: keep as is
@@ -24,10 +27,15 @@ def normalize_domain(domain: str) -> str:
         return host
 
 
+@functools.lru_cache(maxsize=4096)
+def domain_suffixes(domain: str) -> tuple[str, ...]:
+    labels = normalize_domain(domain).split(".")
+    return tuple(".".join(labels[i:]) for i in range(len(labels)))
+
+
 def parent_domains(domain: str) -> list[str]:
     """``a.b.example.org`` → [a.b.example.org, b.example.org, example.org, org]."""
-    labels = normalize_domain(domain).split(".")
-    return [".".join(labels[i:]) for i in range(len(labels))]
+    return list(domain_suffixes(domain))
 
 
 # Every inbox POST asks; a block added anywhere takes effect within this many seconds.

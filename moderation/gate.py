@@ -40,6 +40,7 @@ class Moderation:
         self.blocklist = blocklist or DomainBlocklist(pool, cache_seconds)
         self._restrictions: TTLCache[str, str] = TTLCache(cache_seconds)
         self._group_chains: TTLCache[int, Chain] = TTLCache(cache_seconds)
+        self._last: tuple[Activity, Subject] | None = None
 
     async def domain_blocked(self, domain: str) -> bool:
         return await self.blocklist.domain_blocked(domain)
@@ -57,9 +58,19 @@ class Moderation:
             return True
         return await self.blocklist.severity(domain) == "silence"
 
+    def _subject(self, activity: Activity) -> Subject:
+        """The activity as policies read it; the relay asks each group about the activity the
+        instance just screened, so the last one is kept."""
+        last = self._last
+        if last is not None and last[0] is activity:
+            return last[1]
+        subject = subject_of(activity)
+        self._last = (activity, subject)
+        return subject
+
     async def screen(self, activity: Activity, now: datetime) -> Verdict:
         """The instance's answer: account and domain restrictions, then the policy chain."""
-        subject = subject_of(activity)
+        subject = self._subject(activity)
         restricted = await self._restricted(subject)
         if restricted is not None:
             return restricted
@@ -73,7 +84,7 @@ class Moderation:
         chain = await self.group_chain(group_id)
         if not chain.policies:
             return Verdict(scope=chain.scope)
-        subject = await self._with_facts(subject_of(activity), chain.needs, group_id)
+        subject = await self._with_facts(self._subject(activity), chain.needs, group_id)
         return chain.evaluate(subject, now)
 
     async def _restricted(self, subject: Subject) -> Verdict | None:

@@ -252,3 +252,13 @@ def test_loadgen_process_against_sink_process() -> None:
         assert report["statuses"] == {"202": 200} and report["rps"] > 100
         stats = sink.stats()
         assert stats["total"] == 200 and stats["distinct"] == 200
+
+
+def test_policy_benchmark_runs_and_exercises_every_verdict() -> None:
+    """The benchmark itself (not its speed): a real chain of 10 policies and 1,000 keywords
+    that accepts, rejects, holds and rewrites the generated posts."""
+    from bench.policies import run
+
+    result = run(rounds=1, count=40, seed=3)
+    assert (result["policies"], result["keywords"]) == (10, 1000)
+    assert set(result["verdicts"]) == {"accept", "reject", "hold", "rewrite"}

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from federation.screening import ACCEPT, Action, Decision, Rewrite, RewriteKind, Subject
-from moderation.domains import normalize_domain, parent_domains
+from moderation.domains import domain_suffixes, normalize_domain
 from moderation.policies.base import Params, PolicyError, Rule
 
 ACTOR_TYPES = frozenset({"Person", "Service", "Application", "Group", "Organization"})
@@ -32,8 +32,10 @@ class DomainSet:
         return bool(self.patterns)
 
     def matches(self, domain: str) -> bool:
+        if not self.patterns:
+            return False
         host = normalize_domain(domain)
-        return host in self._exact or any(p in self._wild for p in parent_domains(host))
+        return host in self._exact or not self._wild.isdisjoint(domain_suffixes(host))
 
 
 class DomainRule:

@@ -1,9 +1,8 @@
 """Words, phrases or regular expressions in a post's content, content warning or names,
 each with its action: reject, hold, or add a content warning.
 
-Words and phrases match whole words, case-insensitively, and are looked up by their first
-word in a dictionary: 1,000 keywords cost about as much as ten (the benchmark in
-``bench/policies.py`` measures it). Regular expressions are tried one by one."""
+Words and phrases match whole words, case-insensitively (``moderation.policies.text``);
+regular expressions are searched in the fields' text, all at once first."""
 
 from __future__ import annotations
 
@@ -14,14 +13,12 @@ from typing import Any
 
 from federation.screening import ACCEPT, Action, Decision, Rewrite, RewriteKind, Subject
 from moderation.policies.base import Params, PolicyError, Rule
+from moderation.policies.text import FIELDS, Text, text_of, tokens
 
 ACTIONS = ("reject", "hold", "content_warning")
-FIELDS = ("content", "summary", "names")
-_WORD = re.compile(r"\w+(?:['\u2019]\w+)*")  # "don't", and with a typographic apostrophe
-
-
-def words(text: str) -> list[str]:
-    return [w.casefold() for w in _WORD.findall(text)]
+# A regular expression of the nested-quantifier kind ("(a+)+", "(\w*)*") can take exponential
+# time on a crafted post, and Python's ``re`` has no time limit: such patterns are refused.
+_NESTED_QUANTIFIER = re.compile(r"\((?:[^()\\]|\\.)*[+*}](?:[^()\\]|\\.)*\)[+*{]")
 
 
 @dataclass(frozen=True)
@@ -32,23 +29,36 @@ class Match:
 
 
 class PhraseIndex:
-    """Whole-word phrases, indexed by their first word."""
+    """Whole-word phrases, indexed by their first word (one-word phrases) or their first two
+    words: a post's distinct words and word pairs are intersected with those keys at C
+    speed, and only the longer phrases whose first pair occurs are compared. A thousand
+    keywords cost about as much as ten."""
 
     def __init__(self) -> None:
-        self._by_first: dict[str, list[tuple[tuple[str, ...], Match]]] = {}
+        self._words: dict[bytes, list[Match]] = {}
+        self._pairs: dict[tuple[bytes, bytes], list[tuple[tuple[bytes, ...], Match]]] = {}
+        # The keys as sets: ``frozenset & frozenset`` walks the smaller one (a ``dict.keys()``
+        # view would first be copied whole into a new set on every call).
+        self._word_keys: frozenset[bytes] = frozenset()
+        self._pair_keys: frozenset[tuple[bytes, bytes]] = frozenset()
 
     def add(self, phrase: str, match: Match) -> None:
-        tokens = tuple(words(phrase))
-        if not tokens:
+        words = tuple(tokens(phrase))
+        if not words:
             raise PolicyError(f"{phrase!r} has no words to match")
-        self._by_first.setdefault(tokens[0], []).append((tokens, match))
+        if len(words) == 1:
+            self._words.setdefault(words[0], []).append(match)
+        else:
+            self._pairs.setdefault((words[0], words[1]), []).append((words, match))
+        self._word_keys, self._pair_keys = frozenset(), frozenset()  # rebuilt on first use
 
-    def find(self, tokens: list[str]) -> list[Match]:
-        found = []
-        for i, token in enumerate(tokens):
-            for phrase, match in self._by_first.get(token, ()):
-                if tuple(tokens[i : i + len(phrase)]) == phrase:
-                    found.append(match)
+    def find(self, text: Text) -> list[Match]:
+        if len(self._word_keys) != len(self._words) or len(self._pair_keys) != len(self._pairs):
+            self._word_keys, self._pair_keys = frozenset(self._words), frozenset(self._pairs)
+        found = [m for word in self._word_keys & text.vocabulary for m in self._words[word]]
+        if self._pair_keys:
+            for pair in self._pair_keys & text.pairs:
+                found += [m for phrase, m in self._pairs[pair] if text.has_phrase(phrase)]
         return found
 
 
@@ -56,18 +66,23 @@ class KeywordRule:
     def __init__(self, phrases: PhraseIndex, patterns: list[tuple[re.Pattern[str], Match]],
                  fields: tuple[str, ...], listed: list[dict[str, str]]) -> None:  # fmt: skip
         self.phrases, self.patterns, self.fields, self.listed = phrases, patterns, fields, listed
-
-    def _text(self, subject: Subject) -> str:
-        parts = {"content": subject.content, "summary": subject.summary,
-                 "names": " ".join(subject.names)}  # fmt: skip
-        return "\n".join(parts[f] for f in self.fields if parts[f])
+        # One scan tells whether any pattern matches at all (the usual answer is no). Patterns
+        # with backreferences cannot be joined (their group numbers shift): tried one by one.
+        self._any: re.Pattern[str] | None = None
+        if patterns:
+            try:
+                joined = "|".join(f"(?:{p.pattern})" for p, _ in patterns)
+                self._any = re.compile(joined, re.IGNORECASE)
+            except re.error:
+                self._any = None
 
     def decide(self, subject: Subject, now: datetime) -> Decision:
-        text = self._text(subject)
-        if not text:
+        text = text_of(subject, self.fields)
+        if not text.words:
             return ACCEPT
-        matches = self.phrases.find(words(text))
-        matches += [m for pattern, m in self.patterns if pattern.search(text)]
+        matches = self.phrases.find(text)
+        if self.patterns and (self._any is None or self._any.search(text.plain)):
+            matches += [m for pattern, m in self.patterns if pattern.search(text.plain)]
         return decide_matches(matches, "keyword")
 
     def public(self) -> dict[str, Any]:
@@ -83,7 +98,7 @@ def decide_matches(matches: list[Match], what: str) -> Decision:
             return Decision(verb, f"{what} {hit.label!r}")
     warnings = list(dict.fromkeys(m.warning for m in matches if m.action == "content_warning"))
     if warnings:
-        labels = ", ".join(repr(m.label) for m in matches)
+        labels = ", ".join(dict.fromkeys(repr(m.label) for m in matches))
         rewrite = Rewrite(RewriteKind.CONTENT_WARNING, "; ".join(warnings))
         return Decision(Action.REWRITE, f"{what} {labels}", rewrites=(rewrite,))
     return ACCEPT
@@ -116,6 +131,9 @@ def build(params: Params, scope: str) -> tuple[Rule, frozenset[str]]:
                 compiled = re.compile(regex, re.IGNORECASE)
             except re.error as exc:
                 raise PolicyError(f"rule {number}: bad regex: {exc}") from None
+            if _NESTED_QUANTIFIER.search(regex):
+                raise PolicyError(f"rule {number}: a repeated group that itself repeats "
+                                  "can take exponential time; simplify the regex")  # fmt: skip
             patterns.append((compiled, Match(action, regex, warning)))
             listed.append({"regex": regex, "action": action})
     # A list of words that share one action, for long lists: words = [...], action = "..."

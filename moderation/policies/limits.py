@@ -10,7 +10,8 @@ from typing import Any
 
 from federation.screening import ACCEPT, Action, Decision, Rewrite, RewriteKind, Subject
 from moderation.policies.base import Params, PolicyError, Rule
-from moderation.policies.keyword import Match, PhraseIndex, words
+from moderation.policies.keyword import Match, PhraseIndex
+from moderation.policies.text import text_of
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,7 @@ class RequireWarning:
     def decide(self, subject: Subject, now: datetime) -> Decision:
         if not subject.is_post or subject.summary.strip():
             return ACCEPT
-        found = self.topics.find(words(f"{subject.content}\n{' '.join(subject.names)}"))
+        found = self.topics.find(text_of(subject, ("content", "names")))
         if not found:
             return ACCEPT
         reason = f"no content warning on a post about {found[0].label!r}"
