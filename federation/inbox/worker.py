@@ -93,6 +93,7 @@ class InboxWorker:
             await queue.finish(self.ctx.pool, TABLE, job, state="dropped", result="unparseable")
             return
         handler = HANDLERS[parsed.type]
+        verdict: Verdict | None = None
         try:
             parsed = await with_post(self.ctx, parsed)
             verdict = Verdict() if job.row["approved"] else await self.screen(parsed)
@@ -113,7 +114,10 @@ class InboxWorker:
             )
         except Drop as drop:
             try:
-                await queue.finish(self.ctx.pool, TABLE, job, state="dropped", result=drop.reason)
+                await queue.finish(
+                    self.ctx.pool, TABLE, job, state="dropped", result=drop.reason,
+                    moderation=verdict.as_json() if verdict is not None else None,
+                )  # fmt: skip
             except queue.LeaseLost:
                 pass
         except (RemoteError, FetchError) as exc:

@@ -27,6 +27,13 @@ from storage.review import Item
 MAX_POLICY_BODY = 1024 * 1024
 
 
+def require_admin(staff: LocalActor) -> None:
+    """The instance's own policy file, account restrictions and domain blocks are the
+    admins'; moderators work the review queue, reports and their groups' policies."""
+    if staff.role != "admin":
+        raise ApiError(403, "forbidden", "only the instance's admins may do this")
+
+
 def _moderation(request: Request) -> Moderation:
     return request.app.state.federation.moderation
 
@@ -64,6 +71,7 @@ def _refused(exc: PolicyFileError, field: str) -> ApiError:
 async def instance_policies(request: Request, staff: LocalActor) -> dict[str, Any]:
     moderation = _moderation(request)
     if request.method == "PUT":
+        require_admin(staff)
         data = await body.read(request, {"text": policy_text}, max_body=MAX_POLICY_BODY)
         try:
             moderation.policies.replace(data["text"])
@@ -195,6 +203,7 @@ async def report_act(request: Request, staff: LocalActor) -> dict[str, Any]:
 
 @endpoint
 async def accounts(request: Request, staff: LocalActor) -> dict[str, Any]:
+    require_admin(staff)
     data = await body.read(
         request, {"actor": body.url, "action": body.one_of("suspend", "limit", "lift")},
         {"reason": body.text(1000)},
@@ -218,6 +227,7 @@ def domain_name(value: Any) -> str | None:
 
 @endpoint
 async def domains(request: Request, staff: LocalActor) -> Any:
+    require_admin(staff)
     ctx = federation_context(request)
     data = await body.read(
         request, {"domain": domain_name, "action": body.one_of("block", "unblock")},

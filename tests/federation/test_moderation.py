@@ -9,6 +9,9 @@ from typing import Any
 
 import httpx
 
+from federation.local import create_actor
+from server.api.auth import hash_token
+from storage import tokens
 from tests.conftest import LiveServer
 from tests.federation.group_rig import Members, post, received, saying, set_policies
 
@@ -212,3 +215,23 @@ async def test_the_dashboard_counts_held_posts_waiting_too_long(
     assert summary["review_overdue_after_minutes"] == 60
     metrics = (await api.get(f"{live_server.base_url}/metrics")).text
     assert "peerhaven_review_pending 2" in metrics and "peerhaven_review_overdue 1" in metrics
+
+
+async def test_only_admins_change_instance_wide_moderation(
+    live_server: LiveServer, api: httpx.AsyncClient
+) -> None:
+    staff = await create_actor(
+        live_server.pool, kind="Person", username="mo", name="Mo", role="moderator"
+    )
+    await tokens.add(live_server.pool, hash_token("mo-token"), staff.id)
+    headers = {"Authorization": "Bearer mo-token"}
+    for method, path, body in (
+        ("PUT", "/moderation/policies", {"text": ""}),
+        ("POST", "/accounts", {"actor": "https://x.example/u/a", "action": "suspend"}),
+        ("POST", "/domains", {"domain": "x.example", "action": "block"}),
+    ):
+        answer = await api.request(method, path, json=body, headers=headers)
+        assert answer.status_code == 403, (path, answer.text)
+    assert (await api.get("/moderation/policies", headers=headers)).status_code == 200
+    assert (await api.get("/review", headers=headers)).status_code == 200
+    assert await live_server.pool.fetchval("SELECT count(*) FROM audit_log") == 0
