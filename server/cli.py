@@ -18,6 +18,7 @@ from server.commands import (
     deliveries,
     group,
     migrate,
+    policies,
     post,
     serve,
     token,
@@ -39,6 +40,7 @@ COMMANDS: tuple[ModuleType, ...] = (
     token,
     deliveries,
     audit,
+    policies,
     version,
 )
 

@@ -108,3 +108,20 @@ def test_audit_by_target(database_url: str, tmp_path: Path) -> None:
 def test_obfuscated_domains_keep_their_ends_and_dots() -> None:
     assert obfuscate("example.com") == "exa****.*om"
     assert obfuscate("a.b") == "a.*"  # as Mastodon does
+
+
+def test_policies_check(tmp_path: Path) -> None:
+    good = tmp_path / "good.toml"
+    good.write_text(POLICY.format(name="alpha"))
+    checked = peerhaven("policies", "check", str(good))
+    assert checked.returncode == 0, checked.stderr
+    assert checked.stdout.splitlines()[0] == f"ok: {good}: 2 policies, 1 rules"
+    bad = tmp_path / "bad.toml"
+    bad.write_text(POLICY.format(name="alpha") + '\n[[policy]]\ntype = "keywrd"\n')
+    refused = peerhaven("policies", "check", str(bad))
+    assert refused.returncode == 1 and refused.stdout == ""
+    assert refused.stderr.strip() == (
+        f"peerhaven: error: {bad}: line 13: policy 3 (keywrd): unknown type 'keywrd' (one of "
+        "domain, keyword, hashtag, link_spam, mention_flood, object_age, first_contact, "
+        "require_content_warning)"
+    )
