@@ -27,8 +27,9 @@ class ModerationGate(Protocol):
         """Suspended: refused at the inbox's authorize stage, before any key fetch."""
         ...
 
-    async def screen(self, activity: Activity, now: datetime) -> Verdict:
-        """The instance's policies (and account and domain restrictions) on an activity."""
+    async def screen(self, activity: Activity, now: datetime, *, approved: bool = False) -> Verdict:
+        """The instance's policies (and account and domain restrictions) on an activity;
+        ``approved`` after a moderator approved it: holds pass, rejects and rewrites stay."""
         ...
 
     async def screen_group(self, group_id: int, activity: Activity, now: datetime) -> Verdict:

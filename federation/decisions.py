@@ -44,10 +44,13 @@ async def hold(
     inbox_id: int | None,
     group_id: int | None,
     group_ids: list[int],
+    rewritten: bool = False,
 ) -> int | None:
-    """Put the activity in the review queue (once per group); the item's id when new."""
+    """Put the activity in the review queue (once per group); the item's id when new.
+    ``rewritten``: the instance's policies changed what readers see of it."""
     return await review.hold(
         conn, inbox_id=inbox_id, activity_uri=activity.id, actor_uri=activity.actor,
         object_uri=activity.object_id, group_id=group_id, group_ids=group_ids,
         policy=verdict.policy, reason=verdict.reason, payload=dict(activity.raw),
+        rewritten=rewritten,
     )  # fmt: skip

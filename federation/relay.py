@@ -67,10 +67,10 @@ async def _group_policies(
     ours = await ctx.moderation.screen_group(group.id, activity, ctx.clock())
     if ours.action == Action.REJECT:
         return RelayDecision(group, False, "it does not meet this group's rules", verdict=ours)
-    if ours.action == Action.HOLD:
-        return RelayDecision(group, False, ours.reason, held=True, verdict=ours)
     changed = ours.changes_content or (verdict is not None and verdict.changes_content)
     copy = apply_rewrites(activity, ours.rewrites) if changed else None
+    if ours.action == Action.HOLD:
+        return RelayDecision(group, False, ours.reason, held=True, verdict=ours, copy=copy)
     return RelayDecision(group, True, decision.reason, verdict=ours, copy=copy)
 
 
@@ -139,7 +139,7 @@ async def apply(
         if decision.held and decision.verdict is not None:
             await decisions_log.hold(
                 conn, activity, decision.verdict, inbox_id=None, group_id=group.id,
-                group_ids=[group.id],
+                group_ids=[group.id], rewritten=decision.copy is not None,
             )  # fmt: skip
             done.append(f"held by {group.username}: {decision.reason}")
         elif decision.relay and (group.visibility == "members" or decision.copy is not None):
@@ -380,6 +380,14 @@ async def forward(
         group = await actors.local_actor_by_id(conn, group_id)
         if group is None or not await _may_take_part(ctx, conn, group, activity.actor):
             continue
+        if activity.type == "Update":
+            # An edit passes the group's own policies as the post did.
+            verdict = await ctx.moderation.screen_group(group.id, activity, ctx.clock())
+            if verdict.acts:
+                await decisions_log.log_verdict(conn, verdict, activity, group=group.username)
+            if verdict.action in (Action.REJECT, Action.HOLD):
+                done.append(f"not forwarded by {group.username}: {verdict.reason}")
+                continue
         group_uri = outbox.actor_id(ctx, group)
         inboxes = await software.follower_inboxes_by_software(conn, group_uri)
         aware = [inbox for inbox, name in inboxes if is_group_aware(name)]

@@ -94,6 +94,8 @@ async def forward(ctx: FederationContext, report_id: int, *, who: str) -> str:
     report = await reports.get(ctx.pool, report_id)
     if report is None:
         raise ReportError(404, f"no report {report_id}")
+    if report.forwarded_to is not None:
+        raise ReportError(409, f"report {report_id} was already forwarded to {report.forwarded_to}")
     account = await reported_account(ctx, report)
     if account is None:
         raise ReportError(409, "the report names no remote account or post to forward")

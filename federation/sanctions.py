@@ -56,13 +56,24 @@ async def lift_account(
 
 
 async def block_domain(
-    ctx: FederationContext, domain: str, severity: str, *, who: str, reason: str = ""
+    ctx: FederationContext,
+    domain: str,
+    severity: str,
+    *,
+    who: str,
+    reason: str = "",
+    public_comment: str = "",
+    obfuscate: bool = False,
 ) -> list[str]:
+    """``reason`` is private (the audit log and the block's private comment);
+    ``public_comment`` is shown on /about/moderation, the domain starred if ``obfuscate``."""
     if severity not in DOMAIN_SEVERITIES:
         raise SanctionError(f"severity must be one of {', '.join(DOMAIN_SEVERITIES)}")
     effects = []
     async with ctx.pool.acquire() as conn, conn.transaction():
-        await domain_blocks.add(conn, domain, severity, reason)
+        await domain_blocks.add(
+            conn, domain, severity, public_comment, private_comment=reason, obfuscate=obfuscate
+        )
         if severity == "suspend":
             removed = await follows.remove_followers_on_domain(conn, domain)
             hosts = await outbound.drop_backlog_for_domain(conn, domain)

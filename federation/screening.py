@@ -131,7 +131,8 @@ class Subject:
     sensitive: bool = False
     published: datetime | None = None
     is_reply: bool = False
-    is_post: bool = False
+    is_post: bool = False  # a Create or Update of a post
+    is_actor: bool = False  # an Update of an actor (profile names, bio, avatar)
     is_public: bool = False
     facts: Facts = field(default_factory=Facts)
     # What policies derive from the subject once and share (its words, say): not compared.
@@ -185,12 +186,13 @@ def subject_of(activity: Activity) -> Subject:
             sensitive=obj.sensitive,
             published=obj.published,
             is_reply=obj.in_reply_to is not None,
-            is_post=activity.type == "Create",
+            is_post=activity.type in ("Create", "Update"),
             is_public=obj.is_public,
         )
     if isinstance(obj, ActorDoc):
         names = tuple(n for n in (obj.name, obj.preferred_username) if n)
-        return replace(base, object_type=obj.type, names=names, summary=html_text(obj.summary))
+        summary = html_text(obj.summary)
+        return replace(base, object_type=obj.type, names=names, summary=summary, is_actor=True)
     text = activity.content or activity.summary or ""
     return replace(base, content=html_text(text), published=activity.published)
 

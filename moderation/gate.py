@@ -68,16 +68,19 @@ class Moderation:
         self._last = (activity, subject)
         return subject
 
-    async def screen(self, activity: Activity, now: datetime) -> Verdict:
-        """The instance's answer: account and domain restrictions, then the policy chain."""
+    async def screen(self, activity: Activity, now: datetime, *, approved: bool = False) -> Verdict:
+        """The instance's answer: account and domain restrictions, then the policy chain.
+        ``approved``: a moderator approved it after a hold; holds no longer apply, but
+        suspensions and rejects still do, and rewrites are gathered again."""
         subject = self._subject(activity)
-        restricted = await self._restricted(subject)
+        restricted = await self._restricted(subject, holds=not approved)
         if restricted is not None:
             return restricted
         chain = self.policies.current()
         if not chain.policies:
             return Verdict()
-        return chain.evaluate(await self._with_facts(subject, chain.needs, None), now)
+        subject = await self._with_facts(subject, chain.needs, None)
+        return chain.evaluate(subject, now, holds=not approved)
 
     async def screen_group(self, group_id: int, activity: Activity, now: datetime) -> Verdict:
         """A group's own policies (stricter than the instance's, never looser)."""
@@ -87,15 +90,22 @@ class Moderation:
         subject = await self._with_facts(self._subject(activity), chain.needs, group_id)
         return chain.evaluate(subject, now)
 
-    async def _restricted(self, subject: Subject) -> Verdict | None:
+    async def _restricted(self, subject: Subject, *, holds: bool = True) -> Verdict | None:
         severity = await self.restriction(subject.actor)
         if severity == "suspend":
             return Verdict(Action.REJECT, "the account is suspended on this instance", "account")
-        if not subject.is_post:
+        domain = await self.blocklist.severity(subject.domain)
+        if domain == "suspend":
+            # The inbox refuses a suspended domain at the door; this catches what was queued
+            # (or held) before the block.
+            return Verdict(
+                Action.REJECT, f"{subject.domain} is suspended on this instance", "domain"
+            )
+        if not subject.is_post or not holds:
             return None
         if severity == "limit":
             return Verdict(Action.HOLD, "the account is limited on this instance", "account")
-        if await self.blocklist.severity(subject.domain) == "silence":
+        if domain == "silence":
             return Verdict(Action.HOLD, f"{subject.domain} is limited on this instance", "domain")
         return None
 

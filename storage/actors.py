@@ -229,3 +229,11 @@ async def upsert_remote_key(db: Executor, key: RemoteKey) -> None:
         key.public_key_pem,
         key.fetched_at,
     )
+
+
+async def strip_remote_actor_fields(db: Executor, uri: str, fields: list[str]) -> None:
+    """Drop fields (``icon``, ``image``) from a cached remote actor: a moderation policy
+    removes its avatar or banner."""
+    await db.execute(
+        "UPDATE remote_actors SET document = document - $2::text[] WHERE uri = $1", uri, fields
+    )

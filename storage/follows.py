@@ -158,7 +158,7 @@ async def remove_followers_on_domain(db: Executor, domain: str) -> int:
     """A domain was suspended: its accounts (and its subdomains') follow nobody here."""
     status = await db.execute(
         "DELETE FROM follows WHERE follower_uri IN (SELECT uri FROM remote_actors "
-        "WHERE domain = $1 OR domain LIKE '%.' || $1)",
+        "WHERE domain = $1 OR right(domain, length($1) + 1) = '.' || $1)",
         domain,
     )
     return int(status.split()[-1])

@@ -348,7 +348,8 @@ async def drop_backlog_for_domain(db: Executor, domain: str) -> int:
                 SELECT count(*) FROM outbound_activities
                 WHERE seq > delivery_hosts.cursor_seq AND recipients ? delivery_hosts.host),
             cursor_seq = last_seq, cursor_done = 0, done_ahead = '{}'
-        WHERE split_part(host, ':', 1) = $1 OR split_part(host, ':', 1) LIKE '%.' || $1
+        WHERE split_part(host, ':', 1) = $1
+           OR right(split_part(host, ':', 1), length($1) + 1) = '.' || $1
         RETURNING host
         """,
         domain,

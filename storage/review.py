@@ -24,6 +24,7 @@ class Item:
     policy: str
     reason: str
     payload: dict[str, Any]
+    rewritten: bool
     state: str
     held_at: datetime
     decided_by: str | None
@@ -36,7 +37,8 @@ def _item(row: asyncpg.Record) -> Item:
         id=row["id"], inbox_id=row["inbox_id"], activity_uri=row["activity_uri"],
         actor_uri=row["actor_uri"], object_uri=row["object_uri"], group_id=row["group_id"],
         group_ids=tuple(row["group_ids"]), policy=row["policy"], reason=row["reason"],
-        payload=json.loads(row["payload"]), state=row["state"], held_at=row["held_at"],
+        payload=json.loads(row["payload"]), rewritten=row["rewritten"], state=row["state"],
+        held_at=row["held_at"],
         decided_by=row["decided_by"], decided_at=row["decided_at"], note=row["note"],
     )  # fmt: skip
 
@@ -53,14 +55,16 @@ async def hold(
     policy: str,
     reason: str,
     payload: dict[str, Any],
+    rewritten: bool = False,
 ) -> int | None:
     """Hold once per (activity, group); the new item's id, or None when already held."""
     return await db.fetchval(
         "INSERT INTO review_items (inbox_id, activity_uri, actor_uri, object_uri, group_id, "
-        "group_ids, policy, reason, payload) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
+        "group_ids, policy, reason, payload, rewritten) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) "
         "ON CONFLICT (activity_uri, coalesce(group_id, 0)) DO NOTHING RETURNING id",
         inbox_id, activity_uri, actor_uri, object_uri, group_id, group_ids, policy, reason,
-        json.dumps(payload),
+        json.dumps(payload), rewritten,
     )  # fmt: skip
 
 
@@ -117,3 +121,30 @@ async def drop_held(db: Executor, inbox_id: int, result: str) -> None:
         "WHERE id = $1 AND state = 'held'",
         inbox_id, result,
     )  # fmt: skip
+
+
+async def has_pending(db: Executor, object_uri: str, actor_uri: str) -> bool:
+    return await db.fetchval(
+        "SELECT EXISTS (SELECT 1 FROM review_items WHERE state = 'pending' "
+        "AND object_uri = $1 AND actor_uri = $2)",
+        object_uri, actor_uri,
+    )  # fmt: skip
+
+
+async def withdraw(db: Executor, actor_uri: str, object_uri: str | None = None) -> int:
+    """The author deleted the post (``object_uri``) or their account (None): what waited for
+    review is withdrawn, and a held activity will never be processed."""
+    rows = await db.fetch(
+        "UPDATE review_items SET state = 'withdrawn', decided_by = $1, decided_at = now() "
+        "WHERE state = 'pending' AND actor_uri = $1 AND ($2::text IS NULL OR object_uri = $2) "
+        "RETURNING inbox_id",
+        actor_uri, object_uri,
+    )  # fmt: skip
+    held = [r["inbox_id"] for r in rows if r["inbox_id"] is not None]
+    if held:
+        await db.execute(
+            "UPDATE inbox_activities SET state = 'dropped', result = 'withdrawn by its author' "
+            "WHERE id = ANY($1::bigint[]) AND state = 'held'",
+            held,
+        )
+    return len(rows)

@@ -9,12 +9,17 @@ from federation.activities.base import Drop, require_object_id
 from federation.activities.objects import resolve_post, store_post
 from federation.context import FederationContext
 from federation.remote import RemoteError
-from federation.screening import Verdict
+from federation.screening import RewriteKind, Verdict
 from federation.wire import Activity, ActorDoc, APObject
-from storage import objects
+from storage import actors, objects
+
+# The domain policy's avatar and banner removal: the fields dropped from what we keep.
+_STRIPPED = {RewriteKind.STRIP_AVATAR: "icon", RewriteKind.STRIP_BANNER: "image"}
 
 
-async def verify(ctx: FederationContext, activity: Activity, verdict: Verdict) -> APObject | None:
+async def verify(
+    ctx: FederationContext, activity: Activity, verdict: Verdict
+) -> APObject | tuple[str, ...]:
     object_id = require_object_id(activity)
     if object_id == activity.actor or isinstance(activity.object, ActorDoc):
         if object_id != activity.actor:
@@ -24,7 +29,7 @@ async def verify(ctx: FederationContext, activity: Activity, verdict: Verdict) -
             await ctx.directory.refresh_actor(activity.actor)
         except RemoteError as exc:
             raise Drop(f"actor_refresh_failed:{exc.reason}") from None
-        return None
+        return tuple(_STRIPPED[r.kind] for r in verdict.rewrites if r.kind in _STRIPPED)
     post = await resolve_post(ctx, activity)
     author = await objects.object_author(ctx.pool, post.id)
     if author is None:
@@ -35,9 +40,15 @@ async def verify(ctx: FederationContext, activity: Activity, verdict: Verdict) -
 
 
 async def receive(
-    ctx: FederationContext, activity: Activity, prepared: APObject | None, conn: asyncpg.Connection
+    ctx: FederationContext,
+    activity: Activity,
+    prepared: APObject | tuple[str, ...],
+    conn: asyncpg.Connection,
 ) -> str:
-    if prepared is None:
+    if isinstance(prepared, tuple):
+        if prepared:
+            await actors.strip_remote_actor_fields(conn, activity.actor, list(prepared))
+            return f"actor refreshed ({', '.join(prepared)} removed by policy)"
         return "actor refreshed"
     await store_post(conn, prepared, activity.actor)
     forwarded = await relay.forward(ctx, conn, prepared.id, activity)

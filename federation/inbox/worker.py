@@ -96,7 +96,9 @@ class InboxWorker:
         verdict: Verdict | None = None
         try:
             parsed = await with_post(self.ctx, parsed)
-            verdict = Verdict() if job.row["approved"] else await self.screen(parsed)
+            verdict = await self.ctx.moderation.screen(
+                parsed, self.ctx.clock(), approved=job.row["approved"]
+            )
             if verdict.action in (Action.REJECT, Action.HOLD):
                 await self._stop(job, parsed, verdict)
                 return
@@ -125,9 +127,6 @@ class InboxWorker:
         except Exception as exc:  # a bug or an outage must not kill the worker loop
             log.exception("inbox job %s (%s) failed", job.id, parsed.type)
             await self._retry(job, f"error: {type(exc).__name__}")
-
-    async def screen(self, activity: Activity) -> Verdict:
-        return await self.ctx.moderation.screen(activity, self.ctx.clock())
 
     async def _stop(self, job: Job, activity: Activity, verdict: Verdict) -> None:
         """A reject is recorded and dropped; a hold waits in the review queue (for the
@@ -164,9 +163,14 @@ async def with_post(ctx: FederationContext, activity: Activity) -> Activity:
     the policies read it, and the handler does not fetch it again."""
     if activity.type not in ("Create", "Update") or not isinstance(activity.object, str):
         return activity
-    if activity.type == "Update":
-        return activity  # updates by reference are refetched by their handler
-    post = await resolve_post(ctx, activity)
+    if activity.object == activity.actor:
+        return activity  # an actor's Update of itself: refetched by its handler
+    try:
+        post = await resolve_post(ctx, activity)
+    except Drop:
+        if activity.type == "Update":
+            return activity  # not a post: the Update handler decides what it is
+        raise
     if post.type not in POST_TYPES:
         return activity
     raw = {**activity.raw, "object": dict(post.raw)}

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from federation.screening import ACCEPT, Decision, Subject
+from moderation.domains import normalize_domain
 
 
 class PolicyError(ValueError):
@@ -36,7 +37,9 @@ class Policy:
     needs: frozenset[str] = frozenset()
 
     def decide(self, subject: Subject, now: datetime) -> Decision:
-        if subject.actor in self.exempt or subject.domain in self.exempt:
+        if self.exempt and (
+            subject.actor in self.exempt or normalize_domain(subject.domain) in self.exempt
+        ):
             return Decision(ACCEPT.action, "exempt", self.name)
         decision = self.rule.decide(subject, now)
         return Decision(decision.action, decision.reason, self.name, decision.rewrites)
@@ -71,10 +74,12 @@ class Params:
             raise PolicyError(f"{key!r} must be a list of non-empty strings")
         return [v.strip() for v in values]
 
-    def number(self, key: str, default: float | None, *, minimum: float = 0) -> float | None:
+    def number(
+        self, key: str, default: float | None, *, minimum: float = 0, maximum: float = 1e6
+    ) -> float | None:
         value = self.get(key, (int, float), default)
-        if value is not None and value < minimum:
-            raise PolicyError(f"{key!r} must be at least {minimum:g}")
+        if value is not None and not minimum <= value <= maximum:  # also refuses nan
+            raise PolicyError(f"{key!r} must be between {minimum:g} and {maximum:g}")
         return value
 
     def choice(self, key: str, choices: tuple[str, ...], default: str) -> str:

@@ -21,7 +21,9 @@ class Chain:
     def needs(self) -> frozenset[str]:
         return frozenset().union(*(p.needs for p in self.policies))
 
-    def evaluate(self, subject: Subject, now: datetime) -> Verdict:
+    def evaluate(self, subject: Subject, now: datetime, *, holds: bool = True) -> Verdict:
+        """``holds=False``: a moderator approved the activity after a hold, so holds pass
+        (rejects still end the chain, rewrites still apply)."""
         rewrites: list[Rewrite] = []
         rewriters: list[Decision] = []
         shadow: list[Decision] = []
@@ -31,6 +33,8 @@ class Chain:
                 continue
             if policy.shadow:
                 shadow.append(decision)
+            elif decision.action == Action.HOLD and not holds:
+                continue
             elif decision.action in (Action.REJECT, Action.HOLD):
                 return Verdict(
                     decision.action, decision.reason, policy.name, tuple(rewrites),

@@ -18,6 +18,7 @@ import re
 import tomllib
 from typing import Any
 
+from moderation.domains import normalize_domain
 from moderation.policies import domain, hashtag, keyword, limits
 from moderation.policies.base import Builder, Params, Policy, PolicyError
 from moderation.policies.chain import Chain
@@ -103,12 +104,15 @@ def build_policy(table: Any, scope: str) -> Policy:
     name = params.get("name", str, kind).strip() or kind
     shadow = params.get("shadow", bool, False)
     public = params.get("public", bool, True)
-    exempt = params.strings("exempt")
+    exempt = [normalize_domain(e) if "://" not in e else e for e in params.strings("exempt")]
     if exempt and scope == "group":
         # A group may be stricter than the instance, never looser (an instance reject
         # cannot be overridden by a group).
         raise PolicyError("group policies can only add restrictions; 'exempt' would loosen "
                           "the instance's")  # fmt: skip
-    rule, needs = BUILDERS[kind](params, scope)
+    try:
+        rule, needs = BUILDERS[kind](params, scope)
+    except (ValueError, OverflowError) as exc:  # a value Python cannot use, whatever it is
+        raise PolicyError(f"a value is out of range ({exc})") from None
     params.done()
     return Policy(name, kind, rule, shadow, public, frozenset(exempt), needs)

@@ -11,7 +11,6 @@ from federation.screening import ACCEPT, Action, Decision, Rewrite, RewriteKind,
 from moderation.domains import domain_suffixes, normalize_domain
 from moderation.policies.base import Params, PolicyError, Rule
 
-ACTOR_TYPES = frozenset({"Person", "Service", "Application", "Group", "Organization"})
 KEYS = ("reject", "accept", "media_removal", "media_nsfw", "followers_only",
         "reject_reports", "reject_deletes", "avatar_removal", "banner_removal")  # fmt: skip
 
@@ -62,7 +61,7 @@ class DomainRule:
             rewrites.append(Rewrite(RewriteKind.SENSITIVE))
         if subject.is_public and subject.is_post and self._in("followers_only", domain):
             rewrites.append(Rewrite(RewriteKind.FOLLOWERS_ONLY))
-        if subject.object_type in ACTOR_TYPES:
+        if subject.is_actor:
             if self._in("avatar_removal", domain):
                 rewrites.append(Rewrite(RewriteKind.STRIP_AVATAR))
             if self._in("banner_removal", domain):
@@ -75,6 +74,16 @@ class DomainRule:
         return {key: s.patterns for key, s in self.sets.items() if s}
 
 
+# What a group's policies decide is whether the group relays a post: these keys act on other
+# things (addressing, reports, deletes, profiles) and would do nothing there.
+INSTANCE_ONLY = ("followers_only", "reject_reports", "reject_deletes", "avatar_removal",
+                 "banner_removal")  # fmt: skip
+
+
 def build(params: Params, scope: str) -> tuple[Rule, frozenset[str]]:
     sets = {key: DomainSet(params.strings(key)) for key in KEYS}
+    if scope == "group":
+        for key in INSTANCE_ONLY:
+            if sets[key]:
+                raise PolicyError(f"{key!r} has no effect in a group's policies")
     return DomainRule(sets), frozenset()

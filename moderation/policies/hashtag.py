@@ -15,6 +15,8 @@ class HashtagRule:
         self.tags = tags
 
     def decide(self, subject: Subject, now: datetime) -> Decision:
+        if not subject.is_post:
+            return ACCEPT
         matches = [self.tags[t] for t in sorted(subject.hashtags) if t in self.tags]
         return decide_matches(matches, "hashtag") if matches else ACCEPT
 

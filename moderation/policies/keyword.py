@@ -77,6 +77,8 @@ class KeywordRule:
                 self._any = None
 
     def decide(self, subject: Subject, now: datetime) -> Decision:
+        if not subject.is_post and not subject.is_actor:
+            return ACCEPT  # a report's comment, say, is not screened as a post
         text = text_of(subject, self.fields)
         if not text.words:
             return ACCEPT

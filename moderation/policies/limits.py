@@ -42,6 +42,8 @@ class MentionFlood:
     reject_above: int | None
 
     def decide(self, subject: Subject, now: datetime) -> Decision:
+        if not subject.is_post:
+            return ACCEPT
         count = subject.mentions
         if self.reject_above is not None and count > self.reject_above:
             return Decision(Action.REJECT, f"{count} mentions (more than {self.reject_above})")
@@ -61,7 +63,8 @@ class ObjectAge:
     action: Action
 
     def decide(self, subject: Subject, now: datetime) -> Decision:
-        if not subject.is_post or subject.published is None:
+        # Only new posts: an edit of an old post is not a replay.
+        if subject.activity_type != "Create" or subject.published is None:
             return ACCEPT
         if now - subject.published > self.max_age:
             days = self.max_age.total_seconds() / 86400
@@ -75,7 +78,7 @@ class ObjectAge:
 @dataclass(frozen=True)
 class FirstContact:
     def decide(self, subject: Subject, now: datetime) -> Decision:
-        if subject.is_post and subject.facts.posts_in_group == 0:
+        if subject.activity_type == "Create" and subject.facts.posts_in_group == 0:
             return Decision(Action.HOLD, "first post to this group")
         return ACCEPT
 

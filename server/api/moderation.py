@@ -5,6 +5,7 @@ the CLI."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -13,7 +14,7 @@ from starlette.requests import Request
 from federation import reporting, review, sanctions
 from moderation.domains import normalize_domain
 from moderation.gate import Moderation
-from moderation.policies.config import PolicyFileError, build_chain
+from moderation.policies.config import PolicyFileError, build_chain, parse_file
 from server.api import body
 from server.api.auth import ApiError
 from server.api.endpoint import Created, endpoint, federation_context, who
@@ -23,6 +24,7 @@ from storage.actors import LocalActor
 from storage.reports import Report
 from storage.review import Item
 
+_DOMAIN = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*")
 # A policy file with a thousand keywords is larger than the API's usual 64 KiB bodies.
 MAX_POLICY_BODY = 1024 * 1024
 
@@ -40,9 +42,16 @@ def _moderation(request: Request) -> Moderation:
 
 def _int_param(request: Request, name: str = "id") -> int:
     raw = request.path_params[name]
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()) or int(raw) >= 2**63:
         raise ApiError(404, "not_found", f"no such {name}")
     return int(raw)
+
+
+def _query(request: Request, name: str) -> str | None:
+    value = request.query_params.get(name)
+    if value is not None and "\x00" in value:
+        raise ApiError(400, "invalid_request", f"{name} must not contain NUL characters")
+    return value
 
 
 async def _group_by_slug(request: Request, slug: str) -> LocalActor:
@@ -73,15 +82,20 @@ async def instance_policies(request: Request, staff: LocalActor) -> dict[str, An
     if request.method == "PUT":
         require_admin(staff)
         data = await body.read(request, {"text": policy_text}, max_body=MAX_POLICY_BODY)
-        try:
+        pool = request.app.state.database.pool
+        # The audit entry commits only if the file was replaced; the file is replaced only
+        # if the entry could be written.
+        async with pool.acquire() as conn, conn.transaction():
+            try:
+                chain = parse_file(data["text"])
+            except PolicyFileError as exc:
+                raise _refused(exc, "text") from None
+            await audit.record(
+                conn, who=who(request, staff), action="policy_change",
+                target=str(moderation.policies.path),
+                details={"policies": [p.name for p in chain.policies]},
+            )  # fmt: skip
             moderation.policies.replace(data["text"])
-        except PolicyFileError as exc:
-            raise _refused(exc, "text") from None
-        await audit.record(
-            request.app.state.database.pool, who=who(request, staff), action="policy_change",
-            target=str(moderation.policies.path),
-            details={"policies": [p.name for p in moderation.policies.chain.policies]},
-        )  # fmt: skip
     return {
         "path": str(moderation.policies.path),
         "text": moderation.policies.text(),
@@ -130,7 +144,7 @@ def _content(payload: dict[str, Any]) -> str | None:
 
 @endpoint
 async def review_list(request: Request, staff: LocalActor) -> list[dict[str, Any]]:
-    slug = request.query_params.get("group")
+    slug = _query(request, "group")
     group_id = (await _group_by_slug(request, slug)).id if slug else None
     items = await review_queue.pending(request.app.state.database.pool, group_id=group_id)
     return [describe_item(i) for i in items]
@@ -160,12 +174,18 @@ def describe_report(report: Report) -> dict[str, Any]:
     }  # fmt: skip
 
 
+def reported(value: Any) -> str | None:
+    if not isinstance(value, list) or not 1 <= len(value) <= 20:
+        return "must list 1 to 20 URLs (the account and its posts)"
+    return next((why for v in value if (why := body.url(v)) is not None), None)
+
+
 @endpoint
 async def report_list(request: Request, staff: LocalActor) -> Any:
     pool = request.app.state.database.pool
     if request.method == "POST":
         data = await body.read(
-            request, {"objects": body.text_list, "content": body.text(reports.MAX_CONTENT)},
+            request, {"objects": reported, "content": body.text(reports.MAX_CONTENT)},
             {"group": body.text(64)},
         )  # fmt: skip
         group_id = (await _group_by_slug(request, data["group"])).id if "group" in data else None
@@ -174,10 +194,10 @@ async def report_list(request: Request, staff: LocalActor) -> Any:
             content=data["content"], group_id=group_id,
         )  # fmt: skip
         return Created(describe_report(report))
-    state = request.query_params.get("state")
+    state = _query(request, "state")
     if state is not None and state not in ("open", "resolved", "dismissed"):
         raise ApiError(400, "invalid_request", "state must be open, resolved or dismissed")
-    slug = request.query_params.get("group")
+    slug = _query(request, "group")
     group_id = (await _group_by_slug(request, slug)).id if slug else None
     return [describe_report(r) for r in await reports.listing(pool, state=state, group_id=group_id)]
 
@@ -220,8 +240,8 @@ async def accounts(request: Request, staff: LocalActor) -> dict[str, Any]:
 
 
 def domain_name(value: Any) -> str | None:
-    if not isinstance(value, str) or not value.strip() or "/" in value or " " in value.strip():
-        return "must be a domain name"
+    if not isinstance(value, str) or not _DOMAIN.fullmatch(normalize_domain(value)):
+        return "must be a domain name (letters, digits, dots and hyphens)"
     return None
 
 
@@ -231,7 +251,8 @@ async def domains(request: Request, staff: LocalActor) -> Any:
     ctx = federation_context(request)
     data = await body.read(
         request, {"domain": domain_name, "action": body.one_of("block", "unblock")},
-        {"severity": body.one_of(*sanctions.DOMAIN_SEVERITIES), "reason": body.text(1000)},
+        {"severity": body.one_of(*sanctions.DOMAIN_SEVERITIES), "reason": body.text(1000),
+         "public_comment": body.text(1000), "obfuscate": body.boolean},
     )  # fmt: skip
     domain, reason = normalize_domain(data["domain"]), data.get("reason", "")
     if data["action"] == "unblock":
@@ -240,17 +261,18 @@ async def domains(request: Request, staff: LocalActor) -> Any:
                 "note": "what was purged or unfollowed is not restored"}  # fmt: skip
     severity = data.get("severity", "suspend")
     effects = await sanctions.block_domain(
-        ctx, domain, severity, who=who(request, staff), reason=reason
-    )
+        ctx, domain, severity, who=who(request, staff), reason=reason,
+        public_comment=data.get("public_comment", ""), obfuscate=data.get("obfuscate", False),
+    )  # fmt: skip
     return {"domain": domain, "severity": severity, "effects": effects}
 
 
 @endpoint
 async def audit_log(request: Request, staff: LocalActor) -> list[dict[str, Any]]:
-    query = request.query_params
     entries = await audit.entries(
-        request.app.state.database.pool, target=query.get("target"), action=query.get("action")
-    )
+        request.app.state.database.pool, target=_query(request, "target"),
+        action=_query(request, "action"),
+    )  # fmt: skip
     return [e.as_json() for e in entries]
 
 

@@ -62,7 +62,8 @@ ENDPOINTS: list[tuple[str, str, Any, str, dict[str, tuple[str, bool]]]] = [
      {"actor": ("string", True), "action": ("string", True), "reason": ("string", False)}),
     ("/domains", "POST", mod.domains, "Block (suspend or silence) or unblock a domain",
      {"domain": ("string", True), "action": ("string", True), "severity": ("string", False),
-      "reason": ("string", False)}),
+      "reason": ("string", False), "public_comment": ("string", False),
+      "obfuscate": ("boolean", False)}),
     ("/audit", "GET", mod.audit_log, "The audit log (?target=URL&action=NAME)", {}),
 ]  # fmt: skip
 

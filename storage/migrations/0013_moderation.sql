@@ -10,8 +10,8 @@ ALTER TABLE inbox_activities ADD COLUMN moderation jsonb;
 -- Set when a moderator approved a post the instance chain held: it is not screened again.
 ALTER TABLE inbox_activities ADD COLUMN approved boolean NOT NULL DEFAULT false;
 
--- Posts waiting for a moderator. group_id NULL: held by the instance's chain (the admins and
--- the moderators of the groups it was for decide); else by that group's own policies.
+-- Posts waiting for a moderator. group_id NULL: held by the instance (its policies, or a
+-- limited account or domain); else by that group's own policies.
 CREATE TABLE review_items (
     id            bigserial PRIMARY KEY,
     inbox_id      bigint REFERENCES inbox_activities (id) ON DELETE SET NULL,
@@ -23,8 +23,12 @@ CREATE TABLE review_items (
     policy        text NOT NULL,
     reason        text NOT NULL,
     payload       jsonb NOT NULL,
+    -- the instance's policies rewrote what readers see (a content warning added...): the
+    -- payload is the rewritten activity, shared as the group's own copy once approved
+    rewritten     boolean NOT NULL DEFAULT false,
+    -- withdrawn: the author deleted the post (or the account) while it waited
     state         text NOT NULL DEFAULT 'pending'
-                  CHECK (state IN ('pending', 'approved', 'declined')),
+                  CHECK (state IN ('pending', 'approved', 'declined', 'withdrawn')),
     held_at       timestamptz NOT NULL DEFAULT now(),
     decided_by    text,
     decided_at    timestamptz,
@@ -86,6 +90,7 @@ CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log
 -- The link-spam and first-contact policies ask whether an account has posted before.
 CREATE INDEX group_posts_author ON group_posts (group_id, author_uri);
 
--- Shown on /about/moderation with its public comment; an obfuscated block shows the domain
--- partly starred (as Mastodon does).
+-- Shown on /about/moderation with its public comment (``comment``); an obfuscated block
+-- shows the domain partly starred (as Mastodon does). The private comment is never shown.
 ALTER TABLE domain_blocks ADD COLUMN obfuscate boolean NOT NULL DEFAULT false;
+ALTER TABLE domain_blocks ADD COLUMN private_comment text NOT NULL DEFAULT '';

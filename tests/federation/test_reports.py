@@ -255,7 +255,9 @@ hold_above = 0
     assert by_target[rejected["id"]] == "policy_reject"
     assert by_target[warned["id"]] == "policy_rewrite"
     held_actions = [e["action"] for e in await ok("GET", f"/audit?target={held['id']}")]
-    assert held_actions == ["review_approve", "policy_hold"]  # the hold ended the chain
+    # the hold ended the chain; once approved, the chain ran again without holds, as far as
+    # the policy on trial
+    assert held_actions == ["shadow_hold", "review_approve", "policy_hold"]
     declined_actions = [e["action"] for e in await ok("GET", f"/audit?target={declined['id']}")]
     assert "review_decline" in declined_actions and "policy_hold" in declined_actions
     # The Mastodon-compatible Flag reached carol's server, from our instance actor.

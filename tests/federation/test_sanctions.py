@@ -78,7 +78,8 @@ async def test_a_silenced_domain_is_held_and_a_suspended_one_refused_at_the_door
     state, reason = await state_of(live_server, doc["id"])
     assert state == "held" and "limited" in reason
 
-    suspend = {"domain": mastodon.host.upper(), "action": "block", "reason": "spam"}
+    suspend = {"domain": mastodon.host.upper(), "action": "block", "reason": "tip from ada",
+               "public_comment": "spam waves"}  # fmt: skip
     answer = await api.post("/domains", json=suspend)
     assert answer.json()["domain"] == "localhost"  # normalized
     assert answer.json()["effects"][0] == "1 follows ended"
@@ -87,8 +88,15 @@ async def test_a_silenced_domain_is_held_and_a_suspended_one_refused_at_the_door
     )
     assert (status, refused["error"]) == (403, "domain_blocked")
 
+    hidden = {"domain": "slurs.example", "action": "block", "obfuscate": True}
+    assert (await api.post("/domains", json=hidden)).status_code == 200
     page = await api.get(f"{live_server.base_url}/about/moderation")
-    assert "localhost" in page.text and "spam" in page.text
+    assert "localhost" in page.text and "spam waves" in page.text
+    assert "tip from ada" not in page.text  # the private reason stays private
+    assert "slurs.example" not in page.text and "slur*.****ple" in page.text
+    for bad in ("%", "a_b.example", "*.x.example", "x/y"):
+        refused = await api.post("/domains", json={"domain": bad, "action": "block"})
+        assert refused.status_code == 400, bad
     unblock = {"domain": "localhost", "action": "unblock"}
     assert (await api.post("/domains", json=unblock)).status_code == 200
     status, _ = await mastodon.post(
