@@ -1,0 +1,1 @@
+"""Shared domain blocklists: formats, subscriptions, consensus and review."""
