@@ -17,6 +17,7 @@ import os
 import time
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 
 import asyncpg
 
@@ -37,8 +38,12 @@ from federation.context import FederationContext
 from federation.fetch import Fetcher, FetchPolicy
 from federation.local import create_actor
 from federation.urls import LocalUrls
-from moderation.domains import DomainBlocklist
+from moderation.gate import Moderation
+from moderation.policies.store import PolicyFile
 from storage import actors
+
+# No policy file: a worker process that only delivers screens nothing.
+NO_POLICIES = Path("/nonexistent/peerhaven/policies.toml")
 
 
 async def seed(dsn: str, base_url: str, hosts: list[str], per_host: int) -> None:
@@ -89,7 +94,9 @@ async def post(dsn: str, base_url: str) -> float:
     pool = await asyncpg.create_pool(dsn, min_size=1, max_size=2)
     fetcher = Fetcher(FetchPolicy())
     try:
-        ctx = FederationContext(pool, LocalUrls(base_url), fetcher, DomainBlocklist(pool))
+        ctx = FederationContext(
+            pool, LocalUrls(base_url), fetcher, Moderation(pool, PolicyFile(NO_POLICIES))
+        )
         group = await actors.local_actor_by_username(pool, "circle")
         assert group is not None
         note = {

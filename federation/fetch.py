@@ -121,6 +121,16 @@ class FetchPolicy:
             raise ValueError("max_body must be positive and max_redirects >= 0")
 
 
+@dataclass(frozen=True)
+class DocumentRequest:
+    """A plain document (a published blocklist): unsigned, any content type, conditional
+    headers (``If-None-Match``, ``If-Modified-Since``) with 304 returned as a result, and its
+    own size cap (lists of tens of thousands of domains are larger than activities)."""
+
+    headers: Mapping[str, str] = field(default_factory=dict)
+    max_body: int = 32 * 1024 * 1024
+
+
 class Signer(Protocol):
     """Signs one request (HTTP signatures); returns the headers to add."""
 
@@ -214,6 +224,16 @@ class Fetcher:
         ActivityPub object (``get_json`` keeps refusing plain application/json)."""
         return await self._request(
             "GET", url, None, None, expect_activity_json=False, plain_json=True
+        )
+
+    async def get_document(
+        self, url: str, *, headers: Mapping[str, str] | None = None, max_body: int | None = None
+    ) -> FetchResult:
+        """Unsigned GET of a plain document with the same guards (SSRF, redirects, time);
+        ``status`` 304 when a conditional request found it unchanged (``body`` empty)."""
+        request = DocumentRequest(dict(headers or {}), max_body or DocumentRequest.max_body)
+        return await self._request(
+            "GET", url, None, None, expect_activity_json=False, document=request
         )
 
     async def post(
@@ -315,16 +335,18 @@ class Fetcher:
         expect_activity_json: bool,
         signer: Signer | None = None,
         plain_json: bool = False,
+        document: DocumentRequest | None = None,
     ) -> FetchResult:
         current = self.check_url(url)
-        signer = signer or self._signer
+        signer = None if document is not None else (signer or self._signer)
         try:
             # One deadline for the whole operation: per-request timeouts alone
             # would let a redirect chain take max_redirects+1 times as long.
             async with asyncio.timeout(self.policy.total_timeout):
                 return await self._follow(
-                    method, current, body, content_type, expect_activity_json, signer, plain_json
-                )
+                    method, current, body, content_type, expect_activity_json, signer,
+                    plain_json, document,
+                )  # fmt: skip
         except TimeoutError:
             raise FetchError(FetchErrorReason.TIMEOUT, "request timed out", str(current)) from None
 
@@ -337,6 +359,7 @@ class Fetcher:
         expect_activity_json: bool,
         signer: Signer | None,
         plain_json: bool = False,
+        document: DocumentRequest | None = None,
     ) -> FetchResult:
         session = self._get_session()
         redirects = 0
@@ -344,6 +367,9 @@ class Fetcher:
             headers = await self._headers(method, current, body, content_type, signer)
             if plain_json:
                 headers["Accept"] = "application/json"
+            if document is not None:
+                headers["Accept"] = "*/*"
+                headers.update(document.headers)
             try:
                 async with session.request(
                     method, current, headers=headers, data=body, allow_redirects=False
@@ -353,7 +379,7 @@ class Fetcher:
                         redirects += 1
                         continue
                     return await self._finish(
-                        resp, current, redirects, expect_activity_json, plain_json
+                        resp, current, redirects, expect_activity_json, plain_json, document
                     )
             except FetchError:
                 raise
@@ -419,7 +445,11 @@ class Fetcher:
         redirects: int,
         expect_activity_json: bool,
         plain_json: bool = False,
+        document: DocumentRequest | None = None,
     ) -> FetchResult:
+        if document is not None and resp.status == 304:
+            return FetchResult(str(url), 304, "", b"", redirects=redirects,
+                               headers=dict(resp.headers))  # fmt: skip
         if not 200 <= resp.status < 300:
             raise FetchError(
                 FetchErrorReason.HTTP_STATUS,
@@ -436,7 +466,8 @@ class Fetcher:
                 str(url),
                 resp.status,
             )
-        body = await self._read_capped(resp, url)
+        cap = document.max_body if document is not None else self.policy.max_body
+        body = await self._read_capped(resp, url, cap)
         data = _parse_json_object(body, url) if expect_activity_json or plain_json else None
         return FetchResult(
             url=str(url),
@@ -448,10 +479,9 @@ class Fetcher:
             headers=dict(resp.headers),
         )
 
-    async def _read_capped(self, resp: aiohttp.ClientResponse, url: URL) -> bytes:
-        """Read at most ``max_body`` bytes (after decompression, so gzip bombs
+    async def _read_capped(self, resp: aiohttp.ClientResponse, url: URL, cap: int) -> bytes:
+        """Read at most ``cap`` bytes (after decompression, so gzip bombs
         are capped too); refuse early when Content-Length already says too much."""
-        cap = self.policy.max_body
         if resp.content_length is not None and resp.content_length > cap:
             raise FetchError(
                 FetchErrorReason.TOO_LARGE, "declared body too large", str(url), resp.status

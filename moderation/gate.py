@@ -13,9 +13,18 @@ import asyncpg
 
 from federation.cache import TTLCache
 from federation.parse_values import timestamp
-from federation.screening import Action, Facts, Subject, Verdict, subject_of
+from federation.screening import (
+    Action,
+    Facts,
+    Rewrite,
+    RewriteKind,
+    Subject,
+    Verdict,
+    subject_of,
+)
 from federation.wire import Activity
-from moderation.domains import DomainBlocklist
+from moderation.blocklists.live import LiveBlocklist
+from moderation.blocklists.matcher import Rule
 from moderation.policies.chain import Chain
 from moderation.policies.config import PolicyFileError, build_chain
 from moderation.policies.store import PolicyFile
@@ -32,12 +41,12 @@ class Moderation:
         self,
         pool: asyncpg.Pool,
         policies: PolicyFile,
-        blocklist: DomainBlocklist | None = None,
+        blocklist: LiveBlocklist | None = None,
         cache_seconds: float = CACHE_SECONDS,
     ) -> None:
         self.pool = pool
         self.policies = policies
-        self.blocklist = blocklist or DomainBlocklist(pool, cache_seconds)
+        self.blocklist = blocklist or LiveBlocklist(pool)
         self._restrictions: TTLCache[str, str] = TTLCache(cache_seconds)
         self._group_chains: TTLCache[int, Chain] = TTLCache(cache_seconds)
         self._last: tuple[Activity, Subject] | None = None
@@ -53,10 +62,12 @@ class Moderation:
         return cached or None
 
     async def needs_approval(self, actor: str, domain: str) -> bool:
-        """Limited accounts and silenced domains cannot follow without a moderator."""
+        """Limited accounts, and silenced domains or ones whose follows are rejected, cannot
+        follow without a moderator."""
         if await self.restriction(actor) == "limit":
             return True
-        return await self.blocklist.severity(domain) == "silence"
+        rule = await self.blocklist.rule(domain)
+        return rule is not None and (rule.severity == "silence" or rule.reject_follows)
 
     def _subject(self, activity: Activity) -> Subject:
         """The activity as policies read it; the relay asks each group about the activity the
@@ -73,14 +84,18 @@ class Moderation:
         ``approved``: a moderator approved it after a hold; holds no longer apply, but
         suspensions and rejects still do, and rewrites are gathered again."""
         subject = self._subject(activity)
-        restricted = await self._restricted(subject, holds=not approved)
+        rule = await self.blocklist.rule(subject.domain)
+        restricted = await self._restricted(subject, rule, holds=not approved)
         if restricted is not None:
             return restricted
         chain = self.policies.current()
-        if not chain.policies:
-            return Verdict()
-        subject = await self._with_facts(subject, chain.needs, None)
-        return chain.evaluate(subject, now, holds=not approved)
+        verdict = Verdict()
+        if chain.policies:
+            subject = await self._with_facts(subject, chain.needs, None)
+            verdict = chain.evaluate(subject, now, holds=not approved)
+        if rule is not None and rule.reject_media and subject.attachments:
+            verdict = _with_rewrite(verdict, Rewrite(RewriteKind.STRIP_MEDIA), rule.domain)
+        return verdict
 
     async def screen_group(self, group_id: int, activity: Activity, now: datetime) -> Verdict:
         """A group's own policies (stricter than the instance's, never looser)."""
@@ -90,11 +105,15 @@ class Moderation:
         subject = await self._with_facts(self._subject(activity), chain.needs, group_id)
         return chain.evaluate(subject, now)
 
-    async def _restricted(self, subject: Subject, *, holds: bool = True) -> Verdict | None:
+    async def _restricted(
+        self, subject: Subject, rule: Rule | None, *, holds: bool = True
+    ) -> Verdict | None:
         severity = await self.restriction(subject.actor)
         if severity == "suspend":
             return Verdict(Action.REJECT, "the account is suspended on this instance", "account")
-        domain = await self.blocklist.severity(subject.domain)
+        domain = rule.severity if rule is not None else None
+        if rule is not None and rule.reject_reports and subject.activity_type == "Flag":
+            return Verdict(Action.REJECT, f"reports from {subject.domain} are rejected", "domain")
         if domain == "suspend":
             # The inbox refuses a suspended domain at the door; this catches what was queued
             # (or held) before the block.
@@ -155,3 +174,13 @@ class Moderation:
             "policies": chain.describe(),
             "rules": list(chain.rules),
         }
+
+
+def _with_rewrite(verdict: Verdict, rewrite: Rewrite, domain: str) -> Verdict:
+    """A domain block's ``reject_media``: attachments stripped, whatever the policies said."""
+    if verdict.action in (Action.REJECT, Action.HOLD) or rewrite in verdict.rewrites:
+        return verdict
+    reason = "; ".join(r for r in (verdict.reason, f"media from {domain} is rejected") if r)
+    policy = ",".join(p for p in (verdict.policy, "domain") if p)
+    return replace(verdict, action=Action.REWRITE, reason=reason, policy=policy,
+                   rewrites=(*verdict.rewrites, rewrite))  # fmt: skip

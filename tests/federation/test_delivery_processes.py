@@ -20,12 +20,16 @@ from federation.context import FederationContext
 from federation.fetch import Fetcher, FetchPolicy
 from federation.local import create_actor
 from federation.urls import LocalUrls
-from moderation.domains import DomainBlocklist
+from moderation.gate import Moderation
+from moderation.policies.store import PolicyFile
 from storage.actors import LocalActor
 from tests.delivery_rig import add_followers, post_as
 from tests.processes import clean_env, free_port, start_server, stop_server, wait_healthy
 
 HOSTS, FOLLOWERS, POSTS = 20, 8, 3
+
+# No policy file: a worker process that only delivers screens nothing.
+NO_POLICIES = Path("/nonexistent/peerhaven/policies.toml")
 
 
 @dataclass
@@ -45,7 +49,9 @@ async def rig(database_url: str) -> AsyncIterator[Rig]:
     base_url = f"http://127.0.0.1:{port}"
     pool = await asyncpg.create_pool(database_url, min_size=1, max_size=4)
     fetcher = Fetcher(FetchPolicy())
-    ctx = FederationContext(pool, LocalUrls(base_url), fetcher, DomainBlocklist(pool))
+    ctx = FederationContext(
+        pool, LocalUrls(base_url), fetcher, Moderation(pool, PolicyFile(NO_POLICIES))
+    )
     group = await create_actor(pool, kind="Group", username="circle", name="Circle")
     hosts = [SinkHost(f"127.0.2.{i}", delay=0.03) for i in range(1, HOSTS + 1)]
     fleet = SinkFleet()
