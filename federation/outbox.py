@@ -57,12 +57,17 @@ async def send(
     targets = list(inboxes)
     if to_followers:
         targets += await follower_inboxes(db, sender_uri)
+    recipients = group_by_host(targets)
+    for host in list(recipients):
+        # Nothing is delivered to a suspended domain (an in-memory check per host).
+        if await ctx.moderation.domain_blocked(host):
+            del recipients[host]
     seq = await outbound.enqueue(
         db,
         activity_id=activity["id"],
         sender_uri=sender_uri,
         body=json.dumps(activity, ensure_ascii=False, separators=(",", ":")),
-        recipients=group_by_host(targets),
+        recipients=recipients,
     )
     ctx.delivery_wakeup.set()
     return seq

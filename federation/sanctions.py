@@ -3,19 +3,22 @@ side effects and an audit entry in the same transaction.
 
 - suspend an account: nothing more is accepted from it, its follows of our actors end;
 - limit an account: its posts are held for review, its follows need approval;
-- block a domain (``suspend`` or ``silence``, Mastodon's "limit"): as above for all of the
-  domain's accounts; a suspension also drops what was queued for delivery to it.
+- suspend a domain (``suspension_enforcer``; the blocklist decides when, in
+  ``moderation.blocklists``).
 
 Each is reversible (lifting stops the enforcement); follows that ended are not restored:
 the accounts must follow again."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
+import asyncpg
+
 from federation.context import FederationContext
-from storage import audit, domain_blocks, follows, outbound, restrictions
+from storage import audit, blocklists, follows, restrictions
 
 ACCOUNT_SEVERITIES = ("suspend", "limit")
-DOMAIN_SEVERITIES = ("suspend", "silence")
 
 
 class SanctionError(Exception):
@@ -55,42 +58,15 @@ async def lift_account(
     return severity
 
 
-async def block_domain(
-    ctx: FederationContext,
-    domain: str,
-    severity: str,
-    *,
-    who: str,
-    reason: str = "",
-    public_comment: str = "",
-    obfuscate: bool = False,
-) -> list[str]:
-    """``reason`` is private (the audit log and the block's private comment);
-    ``public_comment`` is shown on /about/moderation, the domain starred if ``obfuscate``."""
-    if severity not in DOMAIN_SEVERITIES:
-        raise SanctionError(f"severity must be one of {', '.join(DOMAIN_SEVERITIES)}")
-    effects = []
-    async with ctx.pool.acquire() as conn, conn.transaction():
-        await domain_blocks.add(
-            conn, domain, severity, public_comment, private_comment=reason, obfuscate=obfuscate
-        )
-        if severity == "suspend":
-            removed = await follows.remove_followers_on_domain(conn, domain)
-            hosts = await outbound.drop_backlog_for_domain(conn, domain)
-            effects += [f"{removed} follows ended", f"deliveries to {hosts} hosts dropped"]
-        await audit.record(
-            conn, who=who, action=f"domain_{severity}", target=domain, reason=reason,
-            details={"effects": effects},
-        )  # fmt: skip
-    ctx.moderation.forget()
-    return effects
+def suspension_enforcer(ctx: FederationContext) -> Callable[..., Awaitable[dict[str, int]]]:
+    """What a domain suspension does to what we hold, in the transaction that makes it:
+    their follows of our actors end, what was queued for them is dropped, their cached
+    actors, keys and posts are purged (``storage.blocklists.purge_domains``); inbound
+    activities are refused at the inbox and nothing more is sent (``ctx.moderation``)."""
 
+    async def enforce(conn: asyncpg.Connection, domains: list[str]) -> dict[str, int]:
+        effects = await blocklists.purge_domains(conn, domains)
+        ctx.moderation.forget()
+        return effects
 
-async def unblock_domain(
-    ctx: FederationContext, domain: str, *, who: str, reason: str = ""
-) -> None:
-    async with ctx.pool.acquire() as conn, conn.transaction():
-        if not await domain_blocks.remove(conn, domain):
-            raise SanctionError(f"{domain} is not blocked")
-        await audit.record(conn, who=who, action="domain_unblock", target=domain, reason=reason)
-    ctx.moderation.forget()
+    return enforce

@@ -25,8 +25,9 @@ from moderation.gate import Moderation
 from moderation.policies.store import PolicyFile
 from server import health, pages
 from server.api.routes import routes as api_routes
+from server.blocklists import SubscriptionRefresher
 from server.commands.version import installed_version
-from server.routes import actors, discovery, inbox, ops
+from server.routes import actors, blocklist, discovery, inbox, ops
 from server.settings import Settings
 from server.workers import WorkerLoops
 from storage.db import Database
@@ -46,6 +47,8 @@ def routes() -> list[Route]:
         Route("/nodeinfo/{version}", discovery.nodeinfo, methods=["GET"]),
         Route("/inbox", inbox.inbox, methods=["POST"]),
         Route("/metrics", ops.metrics, methods=["GET"]),
+        Route("/api/v1/instance/domain_blocks", blocklist.domain_blocks_json, methods=["GET"]),
+        Route("/blocklist.csv", blocklist.blocklist_csv, methods=["GET"]),
         Route("/api/admin/deliveries", ops.deliveries, methods=["GET"]),
         Route("/api/v1/admin/deliveries", ops.deliveries, methods=["GET"]),
         *api_routes(),
@@ -120,6 +123,8 @@ def create_app(
                 loops.start_task(
                     "delivery", app.state.delivery_engine.run_forever(ctx.delivery_wakeup)
                 )
+                refresher = SubscriptionRefresher(ctx)
+                loops.start("blocklists", refresher.run_once, asyncio.Event(), idle=30.0)
             yield
         finally:
             stop_reloading_on_sighup()

@@ -107,6 +107,12 @@ FIELDS: tuple[Field, ...] = (
         "directory. Reloaded on SIGHUP and when it changes.",
     ),
     Field(
+        "publish_blocklist",
+        "PEERHAVEN_PUBLISH_BLOCKLIST",
+        "false",
+        "Publish the domain blocklist at /api/v1/instance/domain_blocks and /blocklist.csv.",
+    ),
+    Field(
         "review_stale_minutes",
         "PEERHAVEN_REVIEW_STALE_MINUTES",
         "60",
@@ -137,6 +143,7 @@ class Settings:
     delivery_unreachable_days: float = 7.0
     policy_file: Path | None = None
     review_stale_minutes: float = 60.0
+    publish_blocklist: bool = False
 
     @property
     def domain(self) -> str:
@@ -193,6 +200,7 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: object)
                 "PEERHAVEN_DELIVERY_UNREACHABLE_DAYS", raw["delivery_unreachable_days"], float
             ),
             policy_file=Path(str(raw["policy_file"])) if raw["policy_file"] else None,
+            publish_blocklist=_parse_bool("PEERHAVEN_PUBLISH_BLOCKLIST", raw["publish_blocklist"]),
             review_stale_minutes=_parse_positive(
                 "PEERHAVEN_REVIEW_STALE_MINUTES", raw["review_stale_minutes"], float
             ),

@@ -147,11 +147,19 @@ async def source_by_name(db: Executor, name: str) -> Source | None:
     return _source(row) if row is not None else None
 
 
-async def due_sources(db: Executor) -> list[Source]:
+async def due_sources(db: Executor, lease_seconds: int = 600) -> list[Source]:
+    """Claim the subscriptions due for a fetch: leased (``next_fetch_at`` pushed back) so
+    that another server process does not fetch them too; the fetch sets the real time."""
     rows = await db.fetch(
-        "SELECT * FROM blocklist_sources WHERE next_fetch_at <= now() ORDER BY id"
+        """
+        UPDATE blocklist_sources SET next_fetch_at = now() + make_interval(secs => $1)
+        WHERE id IN (SELECT id FROM blocklist_sources WHERE next_fetch_at <= now()
+                     ORDER BY id FOR UPDATE SKIP LOCKED)
+        RETURNING *
+        """,
+        lease_seconds,
     )
-    return [_source(r) for r in rows]
+    return sorted((_source(r) for r in rows), key=lambda s: s.id)
 
 
 async def record_fetch(
@@ -304,3 +312,101 @@ def _load(raw: str | None) -> Any:
 
 def _dump(value: dict[str, Any] | None) -> str | None:
     return json.dumps(value) if value is not None else None
+
+
+# -- what a block touches ----------------------------------------------------------------
+
+
+async def known_domains(db: Executor) -> list[str]:
+    """Every remote domain we hold anything of: cached actors, and hosts we deliver to."""
+    rows = await db.fetch(
+        "SELECT domain FROM remote_actors UNION SELECT split_part(host, ':', 1) FROM delivery_hosts"
+    )
+    return [r["domain"] for r in rows]
+
+
+async def impact(db: Executor, domains: Sequence[str]) -> dict[str, Any]:
+    """What blocking these (exact) domains would touch: the groups with members there and
+    how many, pending follow requests, open reports, queued deliveries."""
+    domains = list(domains)
+    groups = await db.fetch(
+        """
+        SELECT la.username AS grp, count(*) AS members
+        FROM follows f JOIN remote_actors ra ON ra.uri = f.follower_uri
+        JOIN local_actors la ON la.kind = 'Group'
+            AND right(f.followee_uri, length(la.username) + 8) = '/groups/' || la.username
+        WHERE ra.domain = ANY($1::text[]) AND f.state = 'accepted'
+        GROUP BY la.username ORDER BY la.username
+        """,
+        domains,
+    )
+    members = await db.fetch(
+        "SELECT f.follower_uri, f.followee_uri FROM follows f "
+        "JOIN remote_actors ra ON ra.uri = f.follower_uri "
+        "WHERE ra.domain = ANY($1::text[]) ORDER BY 1, 2",
+        domains,
+    )
+    pending = await db.fetchval(
+        "SELECT count(*) FROM follows f JOIN remote_actors ra ON ra.uri = f.follower_uri "
+        "WHERE ra.domain = ANY($1::text[]) AND f.state = 'pending'",
+        domains,
+    )
+    reports = await db.fetchval(
+        "SELECT count(*) FROM reports WHERE state = 'open' AND "
+        "(split_part(split_part(actor_uri, '://', 2), '/', 1) = ANY($1::text[]) OR EXISTS ("
+        "SELECT 1 FROM unnest(object_uris) o "
+        "WHERE split_part(split_part(split_part(o, '://', 2), '/', 1), ':', 1) = ANY($1::text[])))",
+        domains,
+    )
+    queued = await db.fetchval(
+        "SELECT coalesce(sum(last_seq - cursor_seq), 0) FROM delivery_hosts "
+        "WHERE split_part(host, ':', 1) = ANY($1::text[])",
+        domains,
+    )
+    return {
+        "groups": {r["grp"]: r["members"] for r in groups},
+        "followers": [{"actor": r["follower_uri"], "follows": r["followee_uri"]} for r in members],
+        "pending_follow_requests": pending,
+        "open_reports": reports,
+        "queued_deliveries": int(queued),
+    }
+
+
+async def purge_domains(db: Executor, domains: Sequence[str]) -> dict[str, int]:
+    """A suspension's effects on what we hold: their follows of our actors end, what was
+    queued for them is dropped, and their cached actors, keys and posts are purged."""
+    domains = list(domains)
+    follows = await db.execute(
+        "DELETE FROM follows WHERE follower_uri IN "
+        "(SELECT uri FROM remote_actors WHERE domain = ANY($1::text[]))",
+        domains,
+    )
+    hosts = await db.fetch(
+        """
+        UPDATE delivery_hosts SET
+            dropped = dropped + (
+                SELECT count(*) FROM outbound_activities
+                WHERE seq > delivery_hosts.cursor_seq AND recipients ? delivery_hosts.host),
+            cursor_seq = last_seq, cursor_done = 0, done_ahead = '{}'
+        WHERE split_part(host, ':', 1) = ANY($1::text[]) AND cursor_seq < last_seq
+        RETURNING host
+        """,
+        domains,
+    )
+    posts = await db.execute(
+        "DELETE FROM remote_objects WHERE attributed_to IN "
+        "(SELECT uri FROM remote_actors WHERE domain = ANY($1::text[]))",
+        domains,
+    )
+    keys = await db.execute(
+        "DELETE FROM remote_keys WHERE owner_uri IN "
+        "(SELECT uri FROM remote_actors WHERE domain = ANY($1::text[]))",
+        domains,
+    )
+    actors = await db.execute("DELETE FROM remote_actors WHERE domain = ANY($1::text[])", domains)
+    return {"follows": _count(follows), "hosts_cut_off": len(hosts), "posts": _count(posts),
+            "keys": _count(keys), "actors": _count(actors)}  # fmt: skip
+
+
+def _count(status: str) -> int:
+    return int(status.split()[-1])

@@ -154,16 +154,6 @@ async def pending_for(db: Executor, followee_uri: str) -> list[Follow]:
     return [Follow(**dict(r)) for r in rows]
 
 
-async def remove_followers_on_domain(db: Executor, domain: str) -> int:
-    """A domain was suspended: its accounts (and its subdomains') follow nobody here."""
-    status = await db.execute(
-        "DELETE FROM follows WHERE follower_uri IN (SELECT uri FROM remote_actors "
-        "WHERE domain = $1 OR right(domain, length($1) + 1) = '.' || $1)",
-        domain,
-    )
-    return int(status.split()[-1])
-
-
 async def remove_follows_by(db: Executor, follower_uri: str) -> int:
     """An account was suspended here: it follows none of our actors any more."""
     status = await db.execute("DELETE FROM follows WHERE follower_uri = $1", follower_uri)

@@ -336,22 +336,3 @@ async def lag_gauges(db: Executor) -> dict[str, float]:
         """
     )
     return {k: float(v) for k, v in dict(row).items()}
-
-
-async def drop_backlog_for_domain(db: Executor, domain: str) -> int:
-    """Skip everything queued for a domain's hosts (and its subdomains'): it was suspended.
-    The dropped deliveries are counted; returns how many hosts were cut off."""
-    rows = await db.fetch(
-        """
-        UPDATE delivery_hosts SET
-            dropped = dropped + (
-                SELECT count(*) FROM outbound_activities
-                WHERE seq > delivery_hosts.cursor_seq AND recipients ? delivery_hosts.host),
-            cursor_seq = last_seq, cursor_done = 0, done_ahead = '{}'
-        WHERE split_part(host, ':', 1) = $1
-           OR right(split_part(host, ':', 1), length($1) + 1) = '.' || $1
-        RETURNING host
-        """,
-        domain,
-    )
-    return len(rows)

@@ -104,7 +104,7 @@ def clean_domain(raw: str) -> str:
     if domain.startswith("*."):  # "*.example.org" means the domain and its subdomains
         domain = domain[2:]
     labels = domain.split(".")
-    if len(domain) > 253 or len(labels) < 2 or not all(_LABEL.fullmatch(x) for x in labels):
+    if len(domain) > 253 or not all(_LABEL.fullmatch(x) for x in labels):
         raise ValueError(f"{raw.strip()!r} is not a domain name")
     return domain
 

@@ -17,6 +17,7 @@ from federation.remote import RemoteError
 from federation.reporting import ReportError
 from federation.review import ReviewError
 from federation.sanctions import SanctionError
+from moderation.blocklists.service import BlocklistError
 from server.api.auth import ApiError, caller
 from storage.actors import LocalActor
 
@@ -45,7 +46,7 @@ def endpoint(handler: Callable[[Request, LocalActor], Awaitable[Any]]) -> Handle
             LocalActorError, SanctionError,
         ) as exc:  # fmt: skip
             return JSONResponse({"error": "conflict", "detail": str(exc)}, status_code=409)
-        except (ReviewError, ReportError) as exc:
+        except (ReviewError, ReportError, BlocklistError) as exc:
             error = {404: "not_found", 409: "conflict"}.get(exc.status, "refused")
             return JSONResponse({"error": error, "detail": str(exc)}, status_code=exc.status)
         except RemoteError as exc:

@@ -5,14 +5,13 @@ the CLI."""
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 from typing import Any
 
 from starlette.requests import Request
 
 from federation import reporting, review, sanctions
-from moderation.domains import normalize_domain
+from moderation.blocklists.formats import clean_domain
 from moderation.gate import Moderation
 from moderation.policies.config import PolicyFileError, build_chain, parse_file
 from server.api import body
@@ -24,7 +23,6 @@ from storage.actors import LocalActor
 from storage.reports import Report
 from storage.review import Item
 
-_DOMAIN = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*")
 # A policy file with a thousand keywords is larger than the API's usual 64 KiB bodies.
 MAX_POLICY_BODY = 1024 * 1024
 
@@ -240,31 +238,13 @@ async def accounts(request: Request, staff: LocalActor) -> dict[str, Any]:
 
 
 def domain_name(value: Any) -> str | None:
-    if not isinstance(value, str) or not _DOMAIN.fullmatch(normalize_domain(value)):
+    if not isinstance(value, str):
+        return "must be a domain name"
+    try:
+        clean_domain(value)
+    except ValueError:
         return "must be a domain name (letters, digits, dots and hyphens)"
     return None
-
-
-@endpoint
-async def domains(request: Request, staff: LocalActor) -> Any:
-    require_admin(staff)
-    ctx = federation_context(request)
-    data = await body.read(
-        request, {"domain": domain_name, "action": body.one_of("block", "unblock")},
-        {"severity": body.one_of(*sanctions.DOMAIN_SEVERITIES), "reason": body.text(1000),
-         "public_comment": body.text(1000), "obfuscate": body.boolean},
-    )  # fmt: skip
-    domain, reason = normalize_domain(data["domain"]), data.get("reason", "")
-    if data["action"] == "unblock":
-        await sanctions.unblock_domain(ctx, domain, who=who(request, staff), reason=reason)
-        return {"domain": domain, "blocked": False,
-                "note": "what was purged or unfollowed is not restored"}  # fmt: skip
-    severity = data.get("severity", "suspend")
-    effects = await sanctions.block_domain(
-        ctx, domain, severity, who=who(request, staff), reason=reason,
-        public_comment=data.get("public_comment", ""), obfuscate=data.get("obfuscate", False),
-    )  # fmt: skip
-    return {"domain": domain, "severity": severity, "effects": effects}
 
 
 @endpoint

@@ -8,6 +8,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from server.api import blocklists as bl
 from server.api import groups
 from server.api import moderation as mod
 
@@ -60,10 +61,31 @@ ENDPOINTS: list[tuple[str, str, Any, str, dict[str, tuple[str, bool]]]] = [
      {"action": ("string", True), "note": ("string", False), "taken": ("string", False)}),
     ("/accounts", "POST", mod.accounts, "Suspend, limit or lift a remote account",
      {"actor": ("string", True), "action": ("string", True), "reason": ("string", False)}),
-    ("/domains", "POST", mod.domains, "Block (suspend or silence) or unblock a domain",
+    ("/domains", "POST", bl.domains, "Block (suspend, silence, noop), unblock or allow a domain",
      {"domain": ("string", True), "action": ("string", True), "severity": ("string", False),
       "reason": ("string", False), "public_comment": ("string", False),
-      "obfuscate": ("boolean", False)}),
+      "obfuscate": ("boolean", False), "reject_media": ("boolean", False),
+      "reject_reports": ("boolean", False)}),
+    ("/blocklist/why", "GET", bl.why, "What blocks ?domain=NAME, since when, on whose word", {}),
+    ("/blocklist/import", "POST", bl.import_list, "Import a list (text or url); apply or preview",
+     {"text": ("string", False), "url": ("string", False), "format": ("string", False),
+      "apply": ("boolean", False), "allow": ("boolean", False), "name": ("string", False)}),
+    ("/blocklist/export", "GET", bl.export_list, "The effective list (?format=...)", {}),
+    ("/blocklist/subscriptions", "GET", bl.subscriptions_endpoint, "Subscriptions", {}),
+    ("/blocklist/subscriptions", "POST", bl.subscriptions_endpoint, "Subscribe to a list",
+     {"url": ("string", True), "name": ("string", False), "format": ("string", False),
+      "trust": ("number", False), "severity_cap": ("string", False),
+      "refresh_seconds": ("number", False), "auto_apply": ("boolean", False)}),
+    ("/blocklist/sync", "POST", bl.sync, "Fetch every subscription now", {}),
+    ("/blocklist/pending", "GET", bl.pending, "Pending changes with their impact", {}),
+    ("/blocklist/pending", "POST", bl.pending, "Approve or dismiss pending changes",
+     {"approve": ("array", False), "dismiss": ("array", False)}),
+    ("/blocklist/release", "POST", bl.release, "Accept a subscription's held fetch",
+     {"name": ("string", True)}),
+    ("/blocklist/settings", "GET", bl.settings, "Consensus settings", {}),
+    ("/blocklist/settings", "PUT", bl.settings, "Change the consensus settings",
+     {"threshold": ("number", False), "mode": ("string", False), "merge": ("string", False),
+      "max_change_share": ("number", False)}),
     ("/audit", "GET", mod.audit_log, "The audit log (?target=URL&action=NAME)", {}),
 ]  # fmt: skip
 

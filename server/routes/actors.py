@@ -11,6 +11,7 @@ from federation.signatures.types import SignedRequest
 from federation.signatures.verify import verify_request
 from federation.wire import host_of
 from server.pages import templates
+from server.routes.fetchers import refuse_suspended_fetchers
 from server.routes.negotiation import ActivityJSONResponse, json_error, wants_activity_json
 from server.routes.paths import local_actor_for_path, raw_target
 from storage import follows, group_notes, group_posts, local_posts, moderators, pins
@@ -18,6 +19,7 @@ from storage import follows, group_notes, group_posts, local_posts, moderators, 
 PAGE_SIZE = 20
 
 
+@refuse_suspended_fetchers
 async def actor(request: Request) -> Response:
     found = await local_actor_for_path(request)
     if found is None:
@@ -55,6 +57,7 @@ def _page_number(request: Request) -> int | Response | None:
     return int(raw)
 
 
+@refuse_suspended_fetchers
 async def collection(request: Request) -> Response:
     found = await local_actor_for_path(request)
     if found is None:
@@ -108,6 +111,7 @@ async def collection(request: Request) -> Response:
     )
 
 
+@refuse_suspended_fetchers
 async def note(request: Request) -> Response:
     """A staff account's note at its id: JSON for ActivityPub clients, 410 once deleted."""
     found = await local_actor_for_path(request)
@@ -123,6 +127,7 @@ async def note(request: Request) -> Response:
     return ActivityJSONResponse(post[1])
 
 
+@refuse_suspended_fetchers
 async def group_note(request: Request) -> Response:
     """A members-only group's copy of a member's post: served only to signed fetches from a
     server that has a member of the group (404 for anyone else, 401 when unsigned)."""

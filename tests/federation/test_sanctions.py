@@ -82,7 +82,7 @@ async def test_a_silenced_domain_is_held_and_a_suspended_one_refused_at_the_door
                "public_comment": "spam waves"}  # fmt: skip
     answer = await api.post("/domains", json=suspend)
     assert answer.json()["domain"] == "localhost"  # normalized
-    assert answer.json()["effects"][0] == "1 follows ended"
+    assert answer.json()["effects"]["follows"] == 1  # alice's membership ended
     status, refused = await mastodon.post(
         f"{group_url}/inbox", saying(mastodon, alice, group_url, "hi"), actor=alice
     )
@@ -94,7 +94,7 @@ async def test_a_silenced_domain_is_held_and_a_suspended_one_refused_at_the_door
     assert "localhost" in page.text and "spam waves" in page.text
     assert "tip from ada" not in page.text  # the private reason stays private
     assert "slurs.example" not in page.text and "slur*.****ple" in page.text
-    for bad in ("%", "a_b.example", "*.x.example", "x/y"):
+    for bad in ("%", "a b.example", "x/y", "-x.example", ""):
         refused = await api.post("/domains", json={"domain": bad, "action": "block"})
         assert refused.status_code == 400, bad
     unblock = {"domain": "localhost", "action": "unblock"}
