@@ -15,7 +15,9 @@ from types import ModuleType
 
 from server.commands import (
     audit,
+    blocklist,
     deliveries,
+    domain,
     group,
     migrate,
     policies,
@@ -41,6 +43,8 @@ COMMANDS: tuple[ModuleType, ...] = (
     deliveries,
     audit,
     policies,
+    blocklist,
+    domain,
     version,
 )
 
