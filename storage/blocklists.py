@@ -277,8 +277,8 @@ async def propose(
     is the same; returns the id of the pending change, None when the same was dismissed."""
     same = await db.fetchval(
         "SELECT id FROM blocklist_changes WHERE domain = $1 AND state = 'pending' "
-        "AND fingerprint = $2 AND kind = $3",
-        domain, fingerprint, kind,
+        "AND fingerprint = $2 AND kind = $3 AND proposed IS NOT DISTINCT FROM $4::jsonb",
+        domain, fingerprint, kind, _dump(proposed),
     )  # fmt: skip
     if same is not None:
         return same
@@ -295,6 +295,17 @@ async def supersede(db: Executor, domain: str) -> None:
         "UPDATE blocklist_changes SET state = 'superseded' WHERE domain = $1 AND state = 'pending'",
         domain,
     )
+
+
+async def supersede_all_but(db: Executor, domains: Sequence[str]) -> int:
+    """Pending changes the sources no longer call for (a domain dropped before anyone
+    approved adding it) are superseded."""
+    status = await db.execute(
+        "UPDATE blocklist_changes SET state = 'superseded' WHERE state = 'pending' "
+        "AND NOT (domain = ANY($1::text[]))",
+        list(domains),
+    )
+    return int(status.split()[-1])
 
 
 async def decide_change(db: Executor, change_id: int, *, state: str, who: str) -> bool:

@@ -141,16 +141,17 @@ class LiveServer:
 
 @asynccontextmanager
 async def start_live_server(
-    database_url: str, data_dir: Path, *, allow_private: bool = True
+    database_url: str, data_dir: Path, *, allow_private: bool = True, host: str = "127.0.0.1"
 ) -> AsyncIterator[LiveServer]:
+    """``host``: another loopback address (127.0.0.2) is another domain for our server."""
     sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
+    sock.bind((host, 0))
     port = sock.getsockname()[1]
     settings = load_settings(
         {
             "DATABASE_URL": database_url,
             "PEERHAVEN_DATA_DIR": str(data_dir),
-            "PEERHAVEN_BASE_URL": f"http://127.0.0.1:{port}",
+            "PEERHAVEN_BASE_URL": f"http://{host}:{port}",
             "PEERHAVEN_ALLOW_PRIVATE_ADDRESSES": "true" if allow_private else "false",
         }
     )

@@ -176,7 +176,9 @@ async def propose(
     auto = {s.name for s in await blocklists.sources(pool) if s.auto_apply}
     everyone_auto = bool(auto) and auto == {s.name for s in await blocklists.sources(pool)}
     applied = 0
-    for proposal in consensus.diff(wanted, effective):
+    proposals = consensus.diff(wanted, effective)
+    await blocklists.supersede_all_but(pool, [p.domain for p in proposals])
+    for proposal in proposals:
         if await blocklists.dismissed(pool, proposal.domain, proposal.fingerprint):
             continue
         async with pool.acquire() as conn, conn.transaction():
