@@ -49,6 +49,19 @@ async def record(
     )  # fmt: skip
 
 
+async def record_many(db: Executor, rows: list[dict[str, str]]) -> None:
+    """Many entries in one statement (an import of thousands of blocks): ``who``,
+    ``action``, ``target``, ``reason``, ``source`` each."""
+    if not rows:
+        return
+    fields = ("who", "action", "target", "reason", "source")
+    await db.execute(
+        "INSERT INTO audit_log (who, action, target, reason, source) "
+        "SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])",
+        *([r.get(f, "") for r in rows] for f in fields),
+    )
+
+
 async def entries(
     db: Executor,
     *,

@@ -47,7 +47,9 @@ class LiveBlocklist:
             blocks = await blocklists.blocks(self._pool)
             allows = [r["domain"] for r in await blocklists.allows(self._pool)]
             mode = bool(await instance.get_setting(self._pool, ALLOWLIST_MODE))
-            self._list, self._version = EffectiveList(blocks, allows, mode), found
+            # Tens of thousands of entries take a moment to index: off the event loop.
+            built = await asyncio.to_thread(EffectiveList, blocks, allows, mode)
+            self._list, self._version = built, found
         self._checked = self._monotonic()
 
     async def rule(self, domain: str) -> Rule | None:

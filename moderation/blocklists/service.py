@@ -67,14 +67,23 @@ def _row(entry: BlockEntry) -> dict[str, Any]:
             "digest": entry.digest}  # fmt: skip
 
 
+async def cut_off(db: Executor, extra: Sequence[BlockEntry] = ()) -> set[str]:
+    """The domains we hold anything of that the effective list suspends (with ``extra``
+    entries added: a preview). Decided by the same matcher as every check, so an allow entry
+    or a milder rule for a subdomain is respected; one pass over what we know, in memory."""
+    rows = {b.domain: b for b in await blocklists.blocks(db)}
+    rows.update((e.domain, row) for e, row in zip(extra, _as_block_rows(extra), strict=True))
+    allows = [r["domain"] for r in await blocklists.allows(db)]
+    effective = EffectiveList(rows.values(), allows)  # explicit blocks only, not allowlist mode
+    known = await blocklists.known_domains(db)
+    return {d for d in known if (rule := effective.check(d)) and rule.severity == "suspend"}
+
+
 async def affected_domains(db: Executor, entries: Sequence[BlockEntry]) -> list[str]:
-    """Which domains we hold anything of fall under these suspensions (their subdomains
-    included): matched in memory, so a list of 20,000 costs one pass over what we know."""
-    rows = [e for e in entries if e.severity == "suspend"]
-    if not rows:
+    """What these suspensions would newly cut off (the impact of a proposed change)."""
+    if not any(e.severity == "suspend" for e in entries):
         return []
-    suspended = EffectiveList(_as_block_rows(rows))
-    return sorted(d for d in await blocklists.known_domains(db) if suspended.check(d))
+    return sorted(await cut_off(db, entries) - await cut_off(db))
 
 
 def _as_block_rows(entries: Sequence[BlockEntry]) -> list[Any]:
@@ -97,22 +106,19 @@ async def write_blocks(
     domains newly cut off and the effects."""
     async with pool.acquire() as conn, conn.transaction():
         before = {b.digest: b.severity for b in await blocklists.blocks(conn)}
+        was_cut_off = await cut_off(conn)
         for start in range(0, len(entries), batch):
             chunk = entries[start : start + batch]
             await blocklists.upsert_blocks(conn, [_row(e) for e in chunk], source=source, who=who)
             if progress is not None:
                 progress(min(start + batch, len(entries)), len(entries))
-        newly = [
-            e for e in entries if e.severity == "suspend" and before.get(e.digest) != "suspend"
-        ]
-        domains = await affected_domains(conn, newly)
+        domains = sorted(await cut_off(conn) - was_cut_off)
         effects = await enforce(conn, domains) if domains else {}
-        for entry in entries:
-            if before.get(entry.digest) != entry.severity:
-                await audit.record(
-                    conn, who=who, action=f"domain_{entry.severity}", target=entry.domain,
-                    reason=entry.private_comment, source=source,
-                )  # fmt: skip
+        changed = [e for e in entries if before.get(e.digest) != e.severity]
+        await audit.record_many(conn, [
+            {"who": who, "action": f"domain_{e.severity}", "target": e.domain,
+             "reason": e.private_comment, "source": source} for e in changed
+        ])  # fmt: skip
     return domains, effects
 
 

@@ -18,6 +18,7 @@ from moderation.blocklists.service import (
     Enforce,
     Fetch,
     affected_domains,
+    cut_off,
     entry_for,
 )
 from storage import audit, blocklists, instance
@@ -258,10 +259,10 @@ async def _apply(
                    "reject_reports": proposed.get("reject_reports", False),
                    "reject_follows": False, "comment": comment, "private_comment": "",
                    "obfuscate": False, "digest": proposed["digest"]}  # fmt: skip
+            was_cut_off = await cut_off(conn)
             await blocklists.upsert_blocks(conn, [row], source="subscriptions", who=who)
-            if proposed["severity"] == "suspend" and "*" not in change.domain:
-                affected = await affected_domains(conn, [entry_for(change.domain, "suspend")])
-                effects = await enforce(conn, affected) if affected else {}
+            newly = sorted(await cut_off(conn) - was_cut_off)
+            effects = await enforce(conn, newly) if newly else {}
         await audit.record(
             conn, who=who, action=f"blocklist_{change.kind}", target=change.domain,
             source="subscriptions", details={"change": change.id, "proposed": change.proposed,

@@ -245,3 +245,34 @@ async def test_a_suspension_between_two_peerhaven_servers(
     again = outbox.new_activity(live_server.federation, group, "Update", group_url, to=[bob_uri])
     assert await outbox.send(live_server.federation, live_server.pool, group, again,
                              [f"{server_b.base_url}/inbox"]) is None  # fmt: skip
+
+
+async def test_a_suspension_spares_allowed_and_milder_subdomains(
+    live_server: LiveServer, api: httpx.AsyncClient, group_url: str
+) -> None:
+    """The purge decides as every check does: an allow entry, or a milder rule for a
+    subdomain, keeps that subdomain's members."""
+    pool = live_server.pool
+    for host in ("bad.example", "good.bad.example", "mild.bad.example"):
+        uri = f"https://{host}/users/x"
+        await pool.execute(
+            "INSERT INTO remote_actors (uri, domain, type, inbox, document, fetched_at) "
+            "VALUES ($1, $2, 'Person', $3, '{}', now())",
+            uri, host, f"{uri}/inbox",
+        )  # fmt: skip
+        await pool.execute(
+            "INSERT INTO follows (follower_uri, followee_uri, activity_uri, state) "
+            "VALUES ($1, $2, $3, 'accepted')",
+            uri, group_url, f"{uri}#follow",
+        )  # fmt: skip
+    await ok(api, "POST", "/domains", domain="good.bad.example", action="allow")
+    await ok(api, "POST", "/domains", domain="mild.bad.example", action="block",
+             severity="silence")  # fmt: skip
+    answer = await ok(api, "POST", "/domains", domain="bad.example", action="block")
+    assert answer["cut_off"] == ["bad.example"]
+    followers = await pool.fetch("SELECT follower_uri FROM follows ORDER BY 1")
+    assert [r["follower_uri"] for r in followers] == [
+        "https://good.bad.example/users/x", "https://mild.bad.example/users/x",
+    ]  # fmt: skip
+    why = await ok(api, "GET", "/blocklist/why?domain=good.bad.example")
+    assert not why["blocked"] and why["allowed_by"]["domain"] == "good.bad.example"
