@@ -42,6 +42,11 @@ async def version(db: Executor) -> int:
     return int(await db.fetchval("SELECT version FROM blocklist_version"))
 
 
+async def bump_version(db: Executor) -> None:
+    """Every process reloads its list (a setting of the list changed, not a row)."""
+    await db.execute("UPDATE blocklist_version SET version = version + 1")
+
+
 async def blocks(db: Executor) -> list[BlockRow]:
     return [_block(r) for r in await db.fetch("SELECT * FROM domain_blocks ORDER BY domain")]
 

@@ -5,6 +5,7 @@ members). A fetch that changes too much of a list at once is held whole."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -81,14 +82,17 @@ class SyncReport:
 
 async def sync(
     pool: asyncpg.Pool, fetch: Fetch, *, enforce: Enforce, who: str = "subscriptions",
-    force: bool = False,
+    force: bool = False, on_source: Callable[[str, str], None] | None = None,
 ) -> SyncReport:  # fmt: skip
-    """Fetch the subscriptions that are due (all with ``force``), then propose and apply."""
+    """Fetch the subscriptions that are due (all with ``force``), then propose and apply;
+    ``on_source`` hears each subscription's outcome as it comes (a terminal's progress)."""
     report = SyncReport()
     current = await settings(pool)
     chosen = await (blocklists.sources(pool) if force else blocklists.due_sources(pool))
     for source in chosen:
         report.sources[source.name] = await _fetch_one(pool, fetch, source, current)
+        if on_source is not None:
+            on_source(source.name, report.sources[source.name])
     if chosen:
         report.proposed, report.applied = await propose(pool, current, enforce=enforce, who=who)
     return report

@@ -76,7 +76,7 @@ class PolicyFile:
         except PolicyFileError as exc:
             return self._refuse(str(exc))
         self.error = None
-        log.info("policy chain loaded from %s: %d policies", self.path, len(self.chain.policies))
+        log.debug("policy chain loaded from %s: %d policies", self.path, len(self.chain.policies))
         return True
 
     def _refuse(self, error: str) -> bool:

@@ -10,13 +10,14 @@ from starlette.requests import Request
 
 from moderation.blocklists import service, subscriptions
 from moderation.blocklists.formats import EXPORTS, FORMATS, export
+from moderation.blocklists.live import ALLOWLIST_MODE
 from moderation.blocklists.model import BlockEntry
 from server.api import body
 from server.api.auth import ApiError
 from server.api.endpoint import Created, endpoint, federation_context, who
 from server.api.moderation import domain_name, require_admin
 from server.blocklists import enforcer_for, fetcher_for
-from storage import blocklists
+from storage import blocklists, instance
 from storage.actors import LocalActor
 
 MAX_LIST_BODY = 32 * 1024 * 1024
@@ -212,7 +213,14 @@ async def settings(request: Request, staff: LocalActor) -> dict[str, Any]:
         data = await body.read(
             request, {},
             {"threshold": _number, "mode": body.one_of("count", "percent"),
-             "merge": body.one_of("max", "min"), "max_change_share": _number},
+             "merge": body.one_of("max", "min"), "max_change_share": _number,
+             "allowlist_mode": body.boolean},
         )  # fmt: skip
-        await subscriptions.set_settings(pool, data)
-    return (await subscriptions.settings(pool)).__dict__
+        if "allowlist_mode" in data:
+            await instance.set_setting(pool, ALLOWLIST_MODE, data.pop("allowlist_mode"))
+            await blocklists.bump_version(pool)
+            _changed(request)
+        if data:
+            await subscriptions.set_settings(pool, data)
+    mode = bool(await instance.get_setting(pool, ALLOWLIST_MODE))
+    return {**(await subscriptions.settings(pool)).__dict__, "allowlist_mode": mode}

@@ -85,7 +85,7 @@ ENDPOINTS: list[tuple[str, str, Any, str, dict[str, tuple[str, bool]]]] = [
     ("/blocklist/settings", "GET", bl.settings, "Consensus settings", {}),
     ("/blocklist/settings", "PUT", bl.settings, "Change the consensus settings",
      {"threshold": ("number", False), "mode": ("string", False), "merge": ("string", False),
-      "max_change_share": ("number", False)}),
+      "max_change_share": ("number", False), "allowlist_mode": ("boolean", False)}),
     ("/audit", "GET", mod.audit_log, "The audit log (?target=URL&action=NAME)", {}),
 ]  # fmt: skip
 

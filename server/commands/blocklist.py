@@ -85,6 +85,11 @@ def _progress(done: int, total: int) -> None:
               file=sys.stderr, flush=True)  # fmt: skip
 
 
+def _source_progress(name: str, outcome: str) -> None:
+    if sys.stderr.isatty():
+        print(f"{name}: {outcome}", file=sys.stderr, flush=True)
+
+
 async def _read(ctx: Any, source: str) -> str:
     if source.startswith(("https://", "http://")):
         return (await fetcher_for(ctx)(source, {})).text
@@ -117,8 +122,9 @@ async def _run(settings: Any, args: argparse.Namespace) -> Any:
             return {"subscribed": source.name, "url": source.url}
         if command == "sync":
             report = await subscriptions.sync(
-                pool, fetcher_for(ctx), enforce=enforce, who=who, force=True
-            )
+                pool, fetcher_for(ctx), enforce=enforce, who=who, force=True,
+                on_source=_source_progress,
+            )  # fmt: skip
             return report.as_json()
         if command == "pending":
             return await subscriptions.review(pool)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import sys
 from typing import Any
 
 from moderation.blocklists import service
@@ -64,4 +65,8 @@ async def _run(settings: Any, args: argparse.Namespace) -> dict[str, Any]:
             reject_reports=args.reject_reports, public_comment=args.comment,
             private_comment=args.private_comment, obfuscate=args.obfuscate,
         )  # fmt: skip
+        if args.severity == "suspend":
+            print("note: a suspension purges what we hold of the domain (follows, cached "
+                  "accounts and posts); unblocking later will not restore it",
+                  file=sys.stderr)  # fmt: skip
         return await service.block(ctx.pool, entry, who=cli_who(), enforce=enforcer_for(ctx))

@@ -276,3 +276,18 @@ async def test_a_suspension_spares_allowed_and_milder_subdomains(
     ]  # fmt: skip
     why = await ok(api, "GET", "/blocklist/why?domain=good.bad.example")
     assert not why["blocked"] and why["allowed_by"]["domain"] == "good.bad.example"
+
+
+async def test_allowlist_mode_accepts_only_allowed_domains(
+    live_server: LiveServer, api: httpx.AsyncClient, group_url: str, peer: Any
+) -> None:
+    alice = peer.actors["alice"]
+    settings = await ok(api, "PUT", "/blocklist/settings", allowlist_mode=True)
+    assert settings["allowlist_mode"] is True
+    status, answer = await peer.post(f"{group_url}/inbox", peer.follow(alice, group_url),
+                                     actor=alice)  # fmt: skip
+    assert (status, answer["error"]) == (403, "domain_blocked")
+    await ok(api, "POST", "/domains", domain="localhost", action="allow")
+    status, _ = await peer.post(f"{group_url}/inbox", peer.follow(alice, group_url), actor=alice)
+    assert status == 202
+    await ok(api, "PUT", "/blocklist/settings", allowlist_mode=False)
