@@ -8,6 +8,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.templating import Jinja2Templates
 
+from moderation.blocklists.formats import obfuscated
 from storage import actors, domain_blocks
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -29,21 +30,12 @@ async def index(request: Request) -> HTMLResponse:
     )
 
 
-def obfuscate(domain: str) -> str:
-    """Mastodon's obfuscation: the middle of the name starred, dots kept."""
-    length = len(domain)
-    visible = length / 4
-    return "".join(
-        "*" if visible < i < length - visible and ch != "." else ch for i, ch in enumerate(domain)
-    )
-
-
 async def about_moderation(request: Request) -> HTMLResponse:
     """The instance's rules, its enforced domain blocks with their public reasons
     (obfuscated where marked) and the policies in force with their public parameters."""
     described = request.app.state.federation.moderation.describe()
     blocks = [
-        {"domain": obfuscate(b["domain"]) if b["obfuscate"] else b["domain"],
+        {"domain": obfuscated(b["domain"]) if b["obfuscate"] else b["domain"],
          "severity": "limited" if b["severity"] == "silence" else "suspended",
          "comment": b["comment"]}
         for b in await domain_blocks.listing(request.app.state.database.pool)

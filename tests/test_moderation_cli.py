@@ -13,7 +13,7 @@ from pathlib import Path
 import asyncpg
 import httpx
 
-from server.pages import obfuscate
+from moderation.blocklists.formats import obfuscated as obfuscate
 from tests.processes import clean_env, free_port, peerhaven, start_server, stop_server, wait_healthy
 
 POLICY = """rules = ["Be kind to each other."]

@@ -231,3 +231,13 @@ def entry_for(domain: str, severity: str, **flags: Any) -> BlockEntry:
     if severity not in RANK:
         raise BlocklistError(400, f"severity must be one of {', '.join(RANK)}")
     return BlockEntry(domain=name, severity=severity, digest=digest_of(name), **flags)
+
+
+def entry_of(row: blocklists.BlockRow) -> BlockEntry:
+    """A stored block as a list entry (to export or publish it)."""
+    return BlockEntry(
+        domain=row.domain, severity=row.severity, reject_media=row.reject_media,
+        reject_reports=row.reject_reports, reject_follows=row.reject_follows,
+        public_comment=row.comment, private_comment=row.private_comment,
+        obfuscate=row.obfuscate, digest=row.digest,
+    )  # fmt: skip

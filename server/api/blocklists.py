@@ -11,7 +11,6 @@ from starlette.requests import Request
 from moderation.blocklists import service, subscriptions
 from moderation.blocklists.formats import EXPORTS, FORMATS, export
 from moderation.blocklists.live import ALLOWLIST_MODE
-from moderation.blocklists.model import BlockEntry
 from server.api import body
 from server.api.auth import ApiError
 from server.api.endpoint import Created, endpoint, federation_context, who
@@ -112,16 +111,7 @@ async def export_list(request: Request, staff: LocalActor) -> dict[str, Any]:
     if fmt not in EXPORTS:
         raise ApiError(400, "invalid_request", f"format must be one of {', '.join(EXPORTS)}")
     rows = await blocklists.blocks(federation_context(request).pool)
-    return {"format": fmt, "text": export([entry_of(r) for r in rows], fmt)}
-
-
-def entry_of(row: blocklists.BlockRow) -> BlockEntry:
-    return BlockEntry(
-        domain=row.domain, severity=row.severity, reject_media=row.reject_media,
-        reject_reports=row.reject_reports, reject_follows=row.reject_follows,
-        public_comment=row.comment, private_comment=row.private_comment,
-        obfuscate=row.obfuscate, digest=row.digest,
-    )  # fmt: skip
+    return {"format": fmt, "text": export([service.entry_of(r) for r in rows], fmt)}
 
 
 @endpoint

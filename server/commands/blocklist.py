@@ -12,7 +12,6 @@ from typing import Any
 
 from moderation.blocklists import service, subscriptions
 from moderation.blocklists.formats import EXPORTS, FORMATS, export
-from moderation.blocklists.model import BlockEntry
 from moderation.blocklists.service import BlocklistError
 from server.blocklists import enforcer_for, fetcher_for
 from server.commands.common import (
@@ -112,7 +111,7 @@ async def _run(settings: Any, args: argparse.Namespace) -> Any:
             return report.as_json()
         if command == "export":
             rows = await blocklists.blocks(pool)
-            return export([_entry(r) for r in rows], args.format)
+            return export([service.entry_of(r) for r in rows], args.format)
         if command == "subscribe":
             source = await subscriptions.subscribe(
                 pool, args.url, name=args.name, fmt=args.format, trust=args.trust,
@@ -141,12 +140,3 @@ async def _run(settings: Any, args: argparse.Namespace) -> Any:
                 await subscriptions.release(pool, args.name, enforce=enforce, who=who)
             ).as_json()
         return await service.why(pool, args.domain)
-
-
-def _entry(row: blocklists.BlockRow) -> BlockEntry:
-    return BlockEntry(
-        domain=row.domain, severity=row.severity, reject_media=row.reject_media,
-        reject_reports=row.reject_reports, reject_follows=row.reject_follows,
-        public_comment=row.comment, private_comment=row.private_comment,
-        obfuscate=row.obfuscate, digest=row.digest,
-    )  # fmt: skip

@@ -14,6 +14,7 @@ from starlette.responses import Response
 
 from moderation.blocklists.formats import mastodon_csv, obfuscated, public_json
 from moderation.blocklists.model import BlockEntry
+from moderation.blocklists.service import entry_of
 from server.routes.negotiation import json_error
 from storage import blocklists
 
@@ -24,14 +25,6 @@ async def _published(request: Request) -> list[blocklists.BlockRow] | None:
     rows = await blocklists.blocks(request.app.state.database.pool)
     # What people are limited by: suspensions and silences, and media rejections.
     return [r for r in rows if r.severity != "noop" or r.reject_media]
-
-
-def _entry(row: blocklists.BlockRow) -> BlockEntry:
-    return BlockEntry(
-        domain=row.domain, severity=row.severity, reject_media=row.reject_media,
-        reject_reports=row.reject_reports, public_comment=row.comment, obfuscate=row.obfuscate,
-        digest=row.digest,
-    )  # fmt: skip
 
 
 def _answer(
@@ -50,7 +43,7 @@ async def domain_blocks_json(request: Request) -> Response:
     rows = await _published(request)
     if rows is None:
         return json_error(404, "not_found", "this instance does not publish its blocklist")
-    doc = [public_json(_entry(r)) for r in rows]
+    doc = [public_json(entry_of(r)) for r in rows]
     return _answer(request, json.dumps(doc, ensure_ascii=False), "application/json", rows)
 
 
@@ -58,7 +51,7 @@ async def blocklist_csv(request: Request) -> Response:
     rows = await _published(request)
     if rows is None:
         return json_error(404, "not_found", "this instance does not publish its blocklist")
-    public = [_entry(r) for r in rows]
+    public = [entry_of(r) for r in rows]
     starred = [
         BlockEntry(**{**e.__dict__, "domain": obfuscated(e.domain)}) if e.obfuscate else e
         for e in public
