@@ -81,6 +81,23 @@ async def upsert_blocks(
     return int(status.split()[-1])
 
 
+async def raise_block(
+    db: Executor, domain: str, severity: str, flags: dict[str, bool]
+) -> None:
+    """Subscriptions asked for more than a block an admin made: the severity rises and the
+    flags add up; the block stays the admin's (source, comments, obfuscation)."""
+    await db.execute(
+        """
+        UPDATE domain_blocks SET severity = $2, reject_media = reject_media OR $3,
+            reject_reports = reject_reports OR $4, reject_follows = reject_follows OR $5,
+            updated_at = now()
+        WHERE domain = $1
+        """,
+        domain, severity, flags.get("reject_media", False), flags.get("reject_reports", False),
+        flags.get("reject_follows", False),
+    )  # fmt: skip
+
+
 async def delete_block(db: Executor, domain: str) -> BlockRow | None:
     row = await db.fetchrow("DELETE FROM domain_blocks WHERE domain = $1 RETURNING *", domain)
     return _block(row) if row is not None else None
@@ -100,6 +117,7 @@ async def add_allows(db: Executor, domains: Sequence[str], *, comment: str, who:
 
 
 async def delete_allow(db: Executor, domain: str) -> bool:
+    """Remove an allow entry; False when there was none."""
     status = await db.execute("DELETE FROM domain_allows WHERE domain = $1", domain)
     return status != "DELETE 0"
 
@@ -177,18 +195,21 @@ async def record_fetch(
     last_modified: str | None = None,
     held: str | None = None,
     held_entries: list[dict[str, Any]] | None = None,
+    set_held: bool = True,
 ) -> None:
-    """What the last fetch found; validators are kept unless a new response sent them."""
+    """What the last fetch found; validators are kept unless a new response sent them.
+    ``set_held`` False (a 304, an error): a held fetch stays held."""
     await db.execute(
         """
         UPDATE blocklist_sources SET fetched_at = now(), last_status = $2, last_error = $3,
             etag = coalesce($4, etag), last_modified = coalesce($5, last_modified),
-            held = $6, held_entries = $7::jsonb,
+            held = CASE WHEN $8 THEN $6 ELSE held END,
+            held_entries = CASE WHEN $8 THEN $7::jsonb ELSE held_entries END,
             next_fetch_at = now() + make_interval(secs => refresh_seconds)
         WHERE id = $1
         """,
         source_id, status, error, etag, last_modified, held,
-        json.dumps(held_entries) if held_entries is not None else None,
+        json.dumps(held_entries) if held_entries is not None else None, set_held,
     )  # fmt: skip
 
 
@@ -211,8 +232,8 @@ async def replace_source_entries(
     db: Executor, source_id: int, rows: Sequence[dict[str, Any]]
 ) -> None:
     """A source's list as of this fetch; a domain keeps its ``first_seen`` while listed."""
-    fields = ("domain", "digest", "severity", "reject_media", "reject_reports", "obfuscate",
-              "comment")  # fmt: skip
+    fields = ("domain", "digest", "severity", "reject_media", "reject_reports",
+              "reject_follows", "obfuscate", "comment")  # fmt: skip
     columns = [[r[f] for r in rows] for f in fields]
     await db.execute(
         "DELETE FROM blocklist_source_entries WHERE source_id = $1 "
@@ -222,13 +243,13 @@ async def replace_source_entries(
     await db.execute(
         """
         INSERT INTO blocklist_source_entries (source_id, domain, digest, severity,
-            reject_media, reject_reports, obfuscate, comment)
+            reject_media, reject_reports, reject_follows, obfuscate, comment)
         SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::bool[], $6::bool[],
-            $7::bool[], $8::text[])
+            $7::bool[], $8::bool[], $9::text[])
         ON CONFLICT (source_id, domain) DO UPDATE SET digest = EXCLUDED.digest,
             severity = EXCLUDED.severity, reject_media = EXCLUDED.reject_media,
-            reject_reports = EXCLUDED.reject_reports, obfuscate = EXCLUDED.obfuscate,
-            comment = EXCLUDED.comment
+            reject_reports = EXCLUDED.reject_reports, reject_follows = EXCLUDED.reject_follows,
+            obfuscate = EXCLUDED.obfuscate, comment = EXCLUDED.comment
         """,
         source_id, *columns,
     )  # fmt: skip

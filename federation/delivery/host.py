@@ -140,6 +140,14 @@ class HostSender:
 
     async def _send(self, position: Position, activity: PendingActivity, inbox: str) -> None:
         engine = self.engine
+        if await engine.ctx.moderation.domain_blocked(self.host):
+            # Suspended since it was queued (another process's list may have been seconds
+            # behind): answered as refused, never sent.
+            self.failed += 1
+            self.done_ahead.add(position)
+            self._advance()
+            engine.mark_dirty(self)
+            return
         async with engine.global_slots:
             self.sent += 1
             try:

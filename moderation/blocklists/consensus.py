@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from moderation.blocklists.model import RANK, SEVERITIES
 
-FLAGS = ("reject_media", "reject_reports")
+FLAGS = ("reject_media", "reject_reports", "reject_follows")
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,8 @@ class SourceWord:
     severity: str  # already capped
     reject_media: bool = False
     reject_reports: bool = False
+    reject_follows: bool = False
+    obfuscate: bool = False
     comment: str = ""
     since: str = ""  # ISO time the source first listed it
     domain: str = ""  # as this source published it (may be obfuscated)
@@ -54,12 +57,15 @@ class Candidate:
     @property
     def fingerprint(self) -> str:
         """Changes when any source's word changes (a dismissed change comes back then)."""
-        words = sorted((w.source, w.severity, w.reject_media, w.reject_reports) for w in self.words)
+        words = sorted((w.source, w.severity, w.reject_media, w.reject_reports,
+                        w.reject_follows, w.obfuscate) for w in self.words)  # fmt: skip
         return hashlib.sha256(json.dumps(words).encode()).hexdigest()[:32]
 
     def block(self) -> dict[str, Any]:
+        # Hidden if any source hides it: a name one list keeps private is never published.
+        hidden = any(w.obfuscate for w in self.words)
         return {"domain": self.domain, "digest": self.digest, "severity": self.severity,
-                **self.flags}  # fmt: skip
+                "obfuscate": hidden, **self.flags}  # fmt: skip
 
     def provenance(self) -> list[dict[str, Any]]:
         return [{"source": w.source, "severity": w.severity, "comment": w.comment,
@@ -102,13 +108,23 @@ class Proposal:
     fingerprint: str
 
 
-def diff(wanted: dict[str, Candidate], effective: dict[str, dict[str, Any]]) -> list[Proposal]:
+def diff(
+    wanted: dict[str, Candidate],
+    effective: dict[str, dict[str, Any]],
+    inherited: Callable[[str], str | None] = lambda domain: None,
+) -> list[Proposal]:
     """Proposals that bring the effective list to the candidates. ``effective`` maps digest to
     the block in force with its ``source``: blocks an admin made by hand or imported are only
-    ever proposed to be raised, never lowered or retracted by subscriptions."""
+    ever proposed to be raised, never lowered or retracted by subscriptions. ``inherited``
+    gives the severity a domain already gets from a parent's rule: a candidate no stricter
+    than that is not proposed (it would only weaken or repeat the parent's rule)."""
     proposals = []
     for digest, candidate in sorted(wanted.items(), key=lambda kv: kv[1].domain):
         block = effective.get(digest)
+        if block is None:
+            parent = inherited(candidate.domain)
+            if parent is not None and RANK[parent] >= RANK[candidate.severity]:
+                continue
         kind = _kind(block, candidate)
         if kind is None:
             continue
@@ -117,8 +133,11 @@ def diff(wanted: dict[str, Candidate], effective: dict[str, dict[str, Any]]) -> 
                                   candidate.fingerprint))  # fmt: skip
     for digest, block in sorted(effective.items(), key=lambda kv: kv[1]["domain"]):
         if digest not in wanted and block["source"] == "subscriptions":
+            # Its fingerprint names the block's version: a retraction dismissed comes back
+            # once the block was applied again.
+            stamp = str(block.get("updated_at", ""))
             proposals.append(Proposal(digest, block["domain"], "retract", _public(block), None,
-                                      [], "retract:" + digest[:24]))  # fmt: skip
+                                      [], f"retract:{digest[:24]}:{stamp}"))  # fmt: skip
     return proposals
 
 

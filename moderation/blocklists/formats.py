@@ -46,16 +46,22 @@ def detect(text: str) -> str:
     if body.startswith(("[", "{")):
         try:
             data = json.loads(body)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise FormatError("the list looks like JSON but does not parse") from None
         return _json_format(data)
-    first = next((line for line in body.splitlines() if line.strip()), "")
-    if first.startswith("#domain"):
+    lines = (line.strip() for line in body.splitlines())
+    # The header: the first line that is not blank nor a "# comment" ("#domain" is a header).
+    first = next((x for x in lines if x and (not x.startswith("#") or _is_header(x))), "")
+    if first.replace('"', "").startswith("#domain"):
         return "mastodon-csv"
     header = [c.strip().strip('"').lower() for c in first.split(",")]
     if "domain" in header:
         return "csv"
     return "plain"
+
+
+def _is_header(line: str) -> bool:
+    return line.replace('"', "").lower().startswith("#domain")
 
 
 def _json_format(data: Any) -> str:
@@ -82,18 +88,25 @@ def parse(text: str, fmt: str | None = None, *, allow: bool = False) -> ParsedLi
     reader = _READERS[fmt]
     parsed = ParsedList(fmt, allow=allow)
     seen: dict[str, int] = {}
-    for line, fields in reader(text, parsed):
+    try:
+        rows = list(reader(text, parsed))
+    except (csv.Error, RecursionError) as exc:
+        raise FormatError(f"the list cannot be read: {exc}") from None
+    for line, fields in rows:
         parsed.rows += 1
         try:
             entry = _entry(fields, allow)
         except ValueError as exc:
             parsed.problems.append(RowProblem(line, str(exc)))
             continue
-        key = entry.digest or entry.domain
-        if key in seen:
-            parsed.problems.append(RowProblem(line, f"{entry.domain} repeats line {seen[key]}"))
+        # Two obfuscated entries can share their starred name ("ba****.org"): we store by
+        # name, so the second is refused like a repeat.
+        keys = [entry.digest, entry.domain]
+        repeated = next((seen[k] for k in keys if k in seen), None)
+        if repeated is not None:
+            parsed.problems.append(RowProblem(line, f"{entry.domain} repeats line {repeated}"))
             continue
-        seen[key] = line
+        seen.update((k, line) for k in keys)
         parsed.entries.append(entry)
     return parsed
 
@@ -149,7 +162,7 @@ def _flag(fields: dict[str, Any], key: str) -> bool:
 
 
 def _text(value: Any) -> str:
-    return "" if value is None else str(value).strip()
+    return "" if value is None else str(value)
 
 
 Rows = Iterable[tuple[int, dict[str, Any]]]
@@ -163,6 +176,8 @@ def _csv_rows(text: str, parsed: ParsedList) -> Rows:
         line = reader.line_num
         if not row or not any(cell.strip() for cell in row):
             continue
+        if header is None and row[0].lstrip().startswith("#") and not _is_header(row[0]):
+            continue  # a "# comment" above the header
         if header is None:
             header = [cell.strip().lstrip("#").strip().lower() for cell in row]
             parsed.columns = tuple(cell.strip() for cell in row)
@@ -184,7 +199,7 @@ def _plain_rows(text: str, parsed: ParsedList) -> Rows:
 def _json_rows(text: str, parsed: ParsedList) -> Rows:
     try:
         data = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise FormatError("the list is not valid JSON") from None
     if isinstance(data, dict):  # RapidBlock
         blocks = data.get("blocks")

@@ -23,7 +23,8 @@ class Rule:
     reject_media: bool = False
     reject_reports: bool = False
     reject_follows: bool = False
-    via: str = "domain"  # "domain", "digest" (an obfuscated entry) or "allowlist"
+    via: str = "domain"
+    digest: str = ""  # "domain", "digest" (an obfuscated entry) or "allowlist"
 
 
 class EffectiveList:
@@ -34,7 +35,7 @@ class EffectiveList:
         self._by_digest: dict[str, Rule] = {}
         for row in blocks:
             rule = Rule(row.domain, row.severity, row.reject_media, row.reject_reports,
-                        row.reject_follows)  # fmt: skip
+                        row.reject_follows, digest=row.digest)  # fmt: skip
             if "*" in row.domain:
                 if row.digest:
                     self._by_digest[row.digest] = Rule(**{**rule.__dict__, "via": "digest"})

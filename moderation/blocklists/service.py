@@ -72,7 +72,7 @@ async def cut_off(db: Executor, extra: Sequence[BlockEntry] = ()) -> set[str]:
     entries added: a preview). Decided by the same matcher as every check, so an allow entry
     or a milder rule for a subdomain is respected; one pass over what we know, in memory."""
     rows = {b.domain: b for b in await blocklists.blocks(db)}
-    rows.update((e.domain, row) for e, row in zip(extra, _as_block_rows(extra), strict=True))
+    rows.update((e.domain, row) for e, row in zip(extra, as_block_rows(extra), strict=True))
     allows = [r["domain"] for r in await blocklists.allows(db)]
     effective = EffectiveList(rows.values(), allows)  # explicit blocks only, not allowlist mode
     known = await blocklists.known_domains(db)
@@ -86,7 +86,8 @@ async def affected_domains(db: Executor, entries: Sequence[BlockEntry]) -> list[
     return sorted(await cut_off(db, entries) - await cut_off(db))
 
 
-def _as_block_rows(entries: Sequence[BlockEntry]) -> list[Any]:
+def as_block_rows(entries: Sequence[BlockEntry]) -> list[blocklists.BlockRow]:
+    """Entries as stored rows, for the in-memory matcher."""
     now = datetime.now(UTC)
     return [blocklists.BlockRow(**_row(e), source="", created_by="", created_at=now,
                                 updated_at=now) for e in entries]  # fmt: skip
@@ -165,9 +166,19 @@ async def block(
             "effects": effects}  # fmt: skip
 
 
+def _name(domain: str, *, starred: bool = False) -> str:
+    """A domain as stored, or a 400; ``starred``: an obfuscated entry's published name."""
+    if starred and "*" in domain:
+        return domain.strip().lower()
+    try:
+        return clean_domain(domain)
+    except ValueError as exc:
+        raise BlocklistError(400, str(exc)) from None
+
+
 async def unblock(pool: asyncpg.Pool, domain: str, *, who: str, reason: str = "") -> dict[str, Any]:
     async with pool.acquire() as conn, conn.transaction():
-        removed = await blocklists.delete_block(conn, clean_domain(domain))
+        removed = await blocklists.delete_block(conn, _name(domain, starred=True))
         if removed is None:
             raise BlocklistError(409, f"{domain} is not blocked")
         await audit.record(conn, who=who, action="domain_unblock", target=removed.domain,
@@ -177,16 +188,25 @@ async def unblock(pool: asyncpg.Pool, domain: str, *, who: str, reason: str = ""
 
 
 async def allow(pool: asyncpg.Pool, domain: str, *, who: str, comment: str = "") -> dict[str, Any]:
-    name = clean_domain(domain)
+    name = _name(domain)
     async with pool.acquire() as conn, conn.transaction():
         await blocklists.add_allows(conn, [name], comment=comment, who=who)
         await audit.record(conn, who=who, action="domain_allow", target=name, reason=comment)
     return {"domain": name, "allowed": True}
 
 
+async def unallow(pool: asyncpg.Pool, domain: str, *, who: str) -> dict[str, Any]:
+    name = _name(domain)
+    async with pool.acquire() as conn, conn.transaction():
+        if not await blocklists.delete_allow(conn, name):
+            raise BlocklistError(409, f"{name} is not on the allow list")
+        await audit.record(conn, who=who, action="domain_unallow", target=name)
+    return {"domain": name, "allowed": False}
+
+
 async def why(pool: asyncpg.Pool, domain: str) -> dict[str, Any]:
     """What blocks a domain, since when, by whose decision, on which sources' word."""
-    name = clean_domain(domain)
+    name = _name(domain)
     effective = await _live_list(pool)
     rule = effective.check(name)
     answer: dict[str, Any] = {
@@ -206,7 +226,7 @@ async def why(pool: asyncpg.Pool, domain: str) -> dict[str, Any]:
         answer["rule"].update(since=row.created_at.isoformat(), source=row.source,
                               by=row.created_by, public_comment=row.comment,
                               private_comment=row.private_comment)  # fmt: skip
-    digest = digest_of(rule.domain)
+    digest = rule.digest or digest_of(rule.domain)
     names = {s.id: s.name for s in await blocklists.sources(pool)}
     answer["sources"] = [
         {"source": names.get(e["source_id"], "?"), "severity": e["severity"],

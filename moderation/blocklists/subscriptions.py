@@ -5,6 +5,7 @@ members). A fetch that changes too much of a list at once is held whole."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,17 +14,21 @@ import asyncpg
 
 from moderation.blocklists import consensus
 from moderation.blocklists.formats import FormatError, parse
-from moderation.blocklists.model import RANK
+from moderation.blocklists.matcher import EffectiveList
+from moderation.blocklists.model import RANK, BlockEntry
 from moderation.blocklists.service import (
     BlocklistError,
     Enforce,
     Fetch,
     affected_domains,
+    as_block_rows,
     cut_off,
     entry_for,
 )
 from storage import audit, blocklists, instance
 from storage.blocklists import Change, Executor, Source
+
+log = logging.getLogger(__name__)
 
 SETTINGS_KEY = "blocklist.consensus"
 
@@ -55,7 +60,7 @@ async def subscribe(
 ) -> Source:  # fmt: skip
     if not url.startswith(("https://", "http://")):
         raise BlocklistError(400, "a subscription is an http(s) URL")
-    if severity_cap not in RANK or trust < 0 or refresh_seconds < 60:
+    if severity_cap not in RANK or not 0 <= trust <= 1e6 or refresh_seconds < 60:
         raise BlocklistError(400, "severity cap noop/silence/suspend, trust >= 0, refresh >= 60 s")
     async with pool.acquire() as conn, conn.transaction():
         source = await blocklists.add_source(
@@ -109,21 +114,28 @@ async def _fetch_one(
     try:
         fetched = await fetch(source.url, headers)
         if fetched.status == 304:
-            await blocklists.record_fetch(pool, source.id, status="unchanged (304)")
+            await blocklists.record_fetch(pool, source.id, status="unchanged (304)", set_held=False)
             return "unchanged (304)"
         parsed = parse(fetched.text, source.format)
-    except (FormatError, BlocklistError, OSError) as exc:
-        await blocklists.record_fetch(pool, source.id, status="error", error=str(exc)[:500])
+    except Exception as exc:  # one bad list must not stop the others' refresh
+        if not isinstance(exc, FormatError | BlocklistError | OSError):
+            log.exception("blocklist subscription %s could not be read", source.name)
+        await blocklists.record_fetch(
+            pool, source.id, status="error", error=str(exc)[:500] or type(exc).__name__,
+            set_held=False,
+        )  # fmt: skip
         return f"error: {exc}"
     rows = [_source_row(e, source.severity_cap) for e in parsed.entries if e.severity != "noop"]
-    before = {r["digest"] for r in await blocklists.source_entries(pool, source.id)}
-    share = consensus.change_share(before, {r["digest"] for r in rows})
+    listed = await blocklists.source_entries(pool, source.id)
+    before = {(r["digest"], r["severity"]) for r in listed}
+    share = consensus.change_share(before, {(r["digest"], r["severity"]) for r in rows})
     validators = {"etag": fetched.etag, "last_modified": fetched.last_modified}
     if before and share > current.max_change_share:
         why = (f"the list changed {share:.0%} of its entries at once (more than "
                f"{current.max_change_share:.0%}): held for review")  # fmt: skip
+        # The validators are not kept: the next fetch must bring the list again, not a 304.
         await blocklists.record_fetch(pool, source.id, status="held", held=why,
-                                      held_entries=rows, **validators)  # fmt: skip
+                                      held_entries=rows)  # fmt: skip
         return why
     async with pool.acquire() as conn, conn.transaction():
         await blocklists.replace_source_entries(conn, source.id, rows)
@@ -137,7 +149,8 @@ def _source_row(entry: Any, ceiling: str) -> dict[str, Any]:
     return {"domain": entry.domain, "digest": entry.digest,
             "severity": consensus.cap(entry.severity, ceiling),
             "reject_media": entry.reject_media, "reject_reports": entry.reject_reports,
-            "obfuscate": entry.obfuscate, "comment": entry.public_comment}  # fmt: skip
+            "reject_follows": entry.reject_follows, "obfuscate": entry.obfuscate,
+            "comment": entry.public_comment}  # fmt: skip
 
 
 async def release(pool: asyncpg.Pool, name: str, *, enforce: Enforce, who: str) -> SyncReport:
@@ -165,7 +178,8 @@ async def candidates(db: Executor, current: consensus.Settings) -> dict[str, con
         source = by_id[e["source_id"]]
         words.setdefault(e["digest"], []).append(consensus.SourceWord(
             source.name, source.trust, e["severity"], e["reject_media"], e["reject_reports"],
-            e["comment"], e["first_seen"].isoformat(), e["domain"],
+            e["reject_follows"], e["obfuscate"], e["comment"], e["first_seen"].isoformat(),
+            e["domain"],
         ))  # fmt: skip
     total = sum(s.trust for s in by_id.values())
     return consensus.candidates(words, total, current)
@@ -177,16 +191,22 @@ async def propose(
     """Pending changes from the consensus against the effective list; the auto-applicable
     ones applied. Returns (pending now, applied)."""
     wanted = await candidates(pool, current)
-    effective = {b.digest: {**b.__dict__} for b in await blocklists.blocks(pool)}
+    rows = await blocklists.blocks(pool)
+    effective = {b.digest: {**b.__dict__} for b in rows}
+    in_force = EffectiveList(rows)
     auto = {s.name for s in await blocklists.sources(pool) if s.auto_apply}
     everyone_auto = bool(auto) and auto == {s.name for s in await blocklists.sources(pool)}
     applied = 0
-    proposals = consensus.diff(wanted, effective)
+    proposals = consensus.diff(wanted, effective, lambda d: _inherited(in_force, d))
     await blocklists.supersede_all_but(pool, [p.domain for p in proposals])
     for proposal in proposals:
-        if await blocklists.dismissed(pool, proposal.domain, proposal.fingerprint):
-            continue
         async with pool.acquire() as conn, conn.transaction():
+            # One proposer at a time (a forced sync and the background refresh may meet):
+            # a transaction-scoped lock, released with this connection's transaction.
+            await conn.execute("SELECT pg_advisory_xact_lock(hashtext('blocklist_changes'))")
+            if await blocklists.dismissed(conn, proposal.domain, proposal.fingerprint):
+                await blocklists.supersede(conn, proposal.domain)
+                continue
             change_id = await blocklists.propose(
                 conn, domain=proposal.domain, kind=proposal.kind, current=proposal.current,
                 proposed=proposal.proposed, sources=proposal.sources,
@@ -200,13 +220,26 @@ async def propose(
     return len(await blocklists.pending_changes(pool)), applied
 
 
+def _inherited(in_force: EffectiveList, domain: str) -> str | None:
+    """The severity a domain gets from a parent's rule (not its own)."""
+    if "*" in domain or "." not in domain:
+        return None
+    rule = in_force.check(domain.split(".", 1)[1])
+    return rule.severity if rule is not None else None
+
+
+def _as_entry(domain: str, digest: str) -> BlockEntry:
+    """A suspension of this domain (or, published obfuscated, of its digest)."""
+    return BlockEntry(domain=domain, severity="suspend", digest=digest)
+
+
 async def _needs_confirmation(db: Executor, proposal: Any) -> bool:
     """A suspension of a domain where we have members waits for an admin, even on
-    auto-apply subscriptions."""
+    auto-apply subscriptions (an obfuscated one too: matched by its digest)."""
     proposed = proposal.proposed or {}
-    if proposed.get("severity") != "suspend" or "*" in proposal.domain:
+    if proposed.get("severity") != "suspend":
         return False
-    affected = await affected_domains(db, [entry_for(proposal.domain, "suspend")])
+    affected = await affected_domains(db, [_as_entry(proposal.domain, proposal.digest)])
     return bool(affected) and bool((await blocklists.impact(db, affected))["followers"])
 
 
@@ -214,15 +247,26 @@ async def review(pool: asyncpg.Pool) -> list[dict[str, Any]]:
     """The pending changes, each with its impact preview."""
     out = []
     for change in await blocklists.pending_changes(pool):
-        out.append({**describe(change), "impact": await impact_of(pool, change.domain)})
+        digest = (change.proposed or change.current or {}).get("digest") or ""
+        out.append({**describe(change), "impact": await impact_of(pool, change.domain, digest)})
     return out
 
 
-async def impact_of(db: Executor, domain: str) -> dict[str, Any]:
-    if "*" in domain:
-        return {"note": "an obfuscated domain: known only by its digest"}
-    affected = await affected_domains(db, [entry_for(domain, "suspend")])
+async def impact_of(db: Executor, domain: str, digest: str = "") -> dict[str, Any]:
+    """What suspending this domain would cut off (for a retraction or a lighter change, the
+    same: who is concerned)."""
+    if "*" in domain and not digest:
+        return {"note": "an obfuscated domain known without its digest"}
+    entry = _as_entry(domain, digest) if "*" in domain else entry_for(domain, "suspend")
+    affected = await affected_domains(db, [entry]) or await _already_cut_off(db, entry)
     return {"domains": affected, **await blocklists.impact(db, affected)}
+
+
+async def _already_cut_off(db: Executor, entry: BlockEntry) -> list[str]:
+    """Known domains under this entry that the list already suspends (a retraction's
+    preview: what lifting it would concern)."""
+    matcher = EffectiveList(as_block_rows([entry]))
+    return sorted(d for d in await blocklists.known_domains(db) if matcher.check(d))
 
 
 def describe(change: Change) -> dict[str, Any]:
@@ -250,29 +294,51 @@ async def _apply(
     pool: asyncpg.Pool, change: Change, *, who: str, enforce: Enforce
 ) -> dict[str, Any]:
     async with pool.acquire() as conn, conn.transaction():
+        current = await blocklists.block(conn, change.domain)
+        if not _still_current(change, current):
+            # The block changed since the sources proposed this (an admin blocked by hand,
+            # another change applied): proposing again against what is there now is right.
+            await blocklists.supersede(conn, change.domain)
+            raise BlocklistError(409, f"{change.domain}'s block changed since change "
+                                      f"{change.id} was proposed; sync again")  # fmt: skip
         if not await blocklists.decide_change(conn, change.id, state="approved", who=who):
             raise BlocklistError(409, f"change {change.id} was decided meanwhile")
-        effects: dict[str, int] = {}
+        was_cut_off = await cut_off(conn)
+        proposed = change.proposed or {}
+        flags = {f: bool(proposed.get(f)) for f in consensus.FLAGS}
         if change.kind == "retract":
             await blocklists.delete_block(conn, change.domain)
+        elif current is not None and current.source != "subscriptions":
+            # A block an admin made stays theirs: only its severity rises, flags add up.
+            await blocklists.raise_block(conn, change.domain, proposed["severity"], flags)
         else:
-            proposed = change.proposed or {}
             comment = next((s["comment"] for s in change.sources if s.get("comment")), "")
-            row = {"domain": change.domain, "severity": proposed["severity"],
-                   "reject_media": proposed.get("reject_media", False),
-                   "reject_reports": proposed.get("reject_reports", False),
-                   "reject_follows": False, "comment": comment, "private_comment": "",
-                   "obfuscate": False, "digest": proposed["digest"]}  # fmt: skip
-            was_cut_off = await cut_off(conn)
+            row = {"domain": change.domain, "severity": proposed["severity"], **flags,
+                   "comment": comment, "private_comment": "",
+                   "obfuscate": bool(proposed.get("obfuscate")),
+                   "digest": proposed["digest"]}  # fmt: skip
             await blocklists.upsert_blocks(conn, [row], source="subscriptions", who=who)
-            newly = sorted(await cut_off(conn) - was_cut_off)
-            effects = await enforce(conn, newly) if newly else {}
+        newly = sorted(await cut_off(conn) - was_cut_off)
+        effects = await enforce(conn, newly) if newly else {}
         await audit.record(
             conn, who=who, action=f"blocklist_{change.kind}", target=change.domain,
             source="subscriptions", details={"change": change.id, "proposed": change.proposed,
                                              "sources": change.sources},
         )  # fmt: skip
     return {"id": change.id, "domain": change.domain, "kind": change.kind, "effects": effects}
+
+
+def _still_current(change: Change, current: blocklists.BlockRow | None) -> bool:
+    """The block in force is the one the change was proposed against; a retraction or a
+    lowering applies only to a block the subscriptions made."""
+    was = change.current
+    if was is None:
+        return current is None
+    if current is None or current.severity != was.get("severity"):
+        return False
+    if change.kind in ("retract", "lower", "flags"):
+        return current.source == "subscriptions"
+    return True
 
 
 async def dismiss(pool: asyncpg.Pool, ids: list[int], *, who: str) -> int:

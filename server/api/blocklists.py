@@ -19,6 +19,7 @@ from server.blocklists import enforcer_for, fetcher_for
 from storage import blocklists, instance
 from storage.actors import LocalActor
 
+DOMAIN_ACTIONS = ("block", "unblock", "allow", "unallow")
 MAX_LIST_BODY = 32 * 1024 * 1024
 
 
@@ -42,7 +43,8 @@ def _ids(value: Any) -> str | None:
 async def domains(request: Request, staff: LocalActor) -> dict[str, Any]:
     require_admin(staff)
     data = await body.read(
-        request, {"domain": domain_name, "action": body.one_of("block", "unblock", "allow")},
+        request,
+        {"domain": domain_or_starred, "action": body.one_of(*DOMAIN_ACTIONS)},
         {"severity": body.one_of("suspend", "silence", "noop"), "reason": body.text(1000),
          "public_comment": body.text(1000), "obfuscate": body.boolean,
          "reject_media": body.boolean, "reject_reports": body.boolean},
@@ -58,6 +60,8 @@ async def _domain_action(ctx: Any, data: dict[str, Any], by: str) -> dict[str, A
     if data["action"] == "unblock":
         reason = data.get("reason", "")
         return await service.unblock(ctx.pool, data["domain"], who=by, reason=reason)
+    if data["action"] == "unallow":
+        return await service.unallow(ctx.pool, data["domain"], who=by)
     if data["action"] == "allow":
         return await service.allow(ctx.pool, data["domain"], who=by, comment=data.get("reason", ""))
     entry = service.entry_for(
@@ -70,8 +74,16 @@ async def _domain_action(ctx: Any, data: dict[str, Any], by: str) -> dict[str, A
     return await service.block(ctx.pool, entry, who=by, enforce=enforcer_for(ctx))
 
 
+def domain_or_starred(value: Any) -> str | None:
+    """A domain, or (to unblock it) an obfuscated entry's starred name."""
+    if isinstance(value, str) and "*" in value and value.strip():
+        return None if len(value) <= 253 and " " not in value.strip() else "not a domain name"
+    return domain_name(value)
+
+
 @endpoint
 async def why(request: Request, staff: LocalActor) -> dict[str, Any]:
+    require_admin(staff)  # the answer holds private comments
     domain = request.query_params.get("domain", "")
     if domain_name(domain) is not None:
         raise ApiError(400, "invalid_request", "give ?domain=NAME")
@@ -137,6 +149,7 @@ async def subscriptions_endpoint(request: Request, staff: LocalActor) -> Any:
 
 def _number(value: Any) -> str | None:
     ok = isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value <= 1e9
+    # (NaN fails both comparisons: refused too.)
     return None if ok else "must be a number from 0"
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import sys
 from pathlib import Path
 from typing import Any
@@ -40,7 +41,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     subs = sub.add_parser("subscribe", help="subscribe to a published list")
     subs.add_argument("url")
     subs.add_argument("--name")
-    subs.add_argument("--trust", type=float, default=1.0, help="weight in the consensus (1)")
+    subs.add_argument("--trust", type=_weight, default=1.0, help="weight in the consensus (1)")
     subs.add_argument("--severity-cap", choices=("noop", "silence", "suspend"), default="suspend")
     subs.add_argument("--refresh-hours", type=float, default=24.0)
     subs.add_argument("--format", choices=FORMATS)
@@ -58,6 +59,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     why.add_argument("domain")
     for each in (imp, exp, subs, approve, dismiss, release, why, *_plain(sub)):
         add_data_dir_argument(each)
+
+
+def _weight(raw: str) -> float:
+    value = float(raw)
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError("a trust weight is a number from 0")
+    return value
 
 
 def _plain(sub: Any) -> list[argparse.ArgumentParser]:

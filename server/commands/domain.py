@@ -40,7 +40,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     allow = sub.add_parser("allow", help="never block this domain")
     allow.add_argument("domain")
     allow.add_argument("--comment", default="")
-    for each in (block, unblock, allow):
+    unallow = sub.add_parser("unallow", help="take a domain off the allow list")
+    unallow.add_argument("domain")
+    for each in (block, unblock, allow, unallow):
         add_data_dir_argument(each)
 
 
@@ -58,6 +60,8 @@ async def _run(settings: Any, args: argparse.Namespace) -> dict[str, Any]:
     async with open_federation(settings) as ctx:
         if args.domain_command == "unblock":
             return await service.unblock(ctx.pool, args.domain, who=cli_who())
+        if args.domain_command == "unallow":
+            return await service.unallow(ctx.pool, args.domain, who=cli_who())
         if args.domain_command == "allow":
             return await service.allow(ctx.pool, args.domain, who=cli_who(), comment=args.comment)
         entry = service.entry_for(

@@ -34,7 +34,10 @@ def _answer(
     headers = {"ETag": etag, "Cache-Control": "public, max-age=300"}
     if rows:
         headers["Last-Modified"] = format_datetime(max(r.updated_at for r in rows), usegmt=True)
-    if request.headers.get("if-none-match") == etag:
+    asked = {
+        t.strip().removeprefix("W/") for t in request.headers.get("if-none-match", "").split(",")
+    }
+    if etag in asked or "*" in asked:
         return Response(status_code=304, headers=headers)
     return Response(body, media_type=media_type, headers=headers)
 

@@ -23,7 +23,7 @@ def refuse_suspended_fetchers(handler: Handler) -> Handler:
     @wraps(handler)
     async def guarded(request: Request) -> Response:
         moderation = request.app.state.federation.moderation
-        for name in ("signature", "signature-input"):
+        for name in ("signature", "signature-input", "authorization"):
             for key_id in _KEY_ID.findall(request.headers.get(name, "")):
                 host = host_of(key_id)
                 if host and await moderation.domain_blocked(host):

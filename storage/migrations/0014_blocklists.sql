@@ -69,6 +69,7 @@ CREATE TABLE blocklist_source_entries (
     severity       text NOT NULL,
     reject_media   boolean NOT NULL DEFAULT false,
     reject_reports boolean NOT NULL DEFAULT false,
+    reject_follows boolean NOT NULL DEFAULT false,
     obfuscate      boolean NOT NULL DEFAULT false,
     comment        text NOT NULL DEFAULT '',
     first_seen     timestamptz NOT NULL DEFAULT now(),
