@@ -53,3 +53,23 @@ def test_import_export_why_and_single_domains(database_url: str, tmp_path: Path)
     assert again.returncode == 1 and "is not blocked" in again.stderr
     bad = peerhaven("domain", "block", "not a domain", *data, env=env)
     assert bad.returncode == 1 and bad.stderr.startswith("peerhaven: error:")
+
+
+def test_obfuscated_blocks_can_be_lifted_and_allows_removed(
+    database_url: str, tmp_path: Path
+) -> None:
+    env = clean_env(DATABASE_URL=database_url)
+    data = ["--data-dir", str(tmp_path / "data")]
+    listed = tmp_path / "list.json"
+    digest = "5d2c6e02a0cced8fb05f32626437e3d23096480b47efbba659b6d9e80c85d280"
+    listed.write_text('[{"domain": "bi**.elfenban.de", "digest": "' + digest + '", '
+                      '"severity": "suspend", "comment": "bots"}]')  # fmt: skip
+    assert peerhaven("blocklist", "import", str(listed), "--apply", *data, env=env).returncode == 0
+    lifted = peerhaven("domain", "unblock", "bi**.elfenban.de", *data, env=env)
+    assert lifted.returncode == 0, lifted.stderr
+    assert peerhaven("domain", "allow", "ok.example", *data, env=env).returncode == 0
+    assert peerhaven("domain", "unallow", "ok.example", *data, env=env).returncode == 0
+    again = peerhaven("domain", "unallow", "ok.example", *data, env=env)
+    assert again.returncode == 1 and "not on the allow list" in again.stderr
+    bad = peerhaven("blocklist", "why", "not a domain", *data, env=env)
+    assert bad.returncode == 1 and "Traceback" not in bad.stderr

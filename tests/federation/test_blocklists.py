@@ -291,3 +291,47 @@ async def test_allowlist_mode_accepts_only_allowed_domains(
     status, _ = await peer.post(f"{group_url}/inbox", peer.follow(alice, group_url), actor=alice)
     assert status == 202
     await ok(api, "PUT", "/blocklist/settings", allowlist_mode=False)
+
+
+async def test_subscriptions_leave_an_admins_blocks_theirs(
+    live_server: LiveServer, api: httpx.AsyncClient, lists: ListServer
+) -> None:
+    await ok(api, "PUT", "/blocklist/settings", threshold=1)
+    await ok(api, "POST", "/domains", domain="mine.example", action="block", severity="silence",
+             reason="my own note", obfuscate=True)  # fmt: skip
+    await ok(api, "POST", "/domains", domain="parent.example", action="block")
+    lists.lists["a"] = mastodon_csv(("mine.example", "suspend"), ("sub.parent.example", "silence"))
+    await ok(api, "POST", "/blocklist/subscriptions", url=f"{lists.base_url}/a", name="a")
+    await ok(api, "POST", "/blocklist/sync")
+    changes = await pending(api)
+    # A milder rule for a subdomain of a suspended parent is never proposed.
+    assert set(changes) == {"mine.example"} and changes["mine.example"]["kind"] == "raise"
+    await ok(api, "POST", "/blocklist/pending", approve="all")
+    row = await live_server.pool.fetchrow("SELECT * FROM domain_blocks WHERE domain = $1",
+                                          "mine.example")  # fmt: skip
+    # Raised, and still the admin's: their note, obfuscation and source kept.
+    assert (row["severity"], row["source"], row["private_comment"], row["obfuscate"]) == (
+        "suspend", "manual", "my own note", True,
+    )  # fmt: skip
+    lists.lists["a"] = mastodon_csv(("other.example", "suspend"))
+    await ok(api, "PUT", "/blocklist/settings", max_change_share=10)
+    await ok(api, "POST", "/blocklist/sync")
+    assert "mine.example" not in await pending(api)  # never retracted by subscriptions
+
+
+async def test_a_held_fetch_stays_held_until_released(
+    live_server: LiveServer, api: httpx.AsyncClient, lists: ListServer
+) -> None:
+    await ok(api, "PUT", "/blocklist/settings", threshold=1, max_change_share=0.5)
+    lists.lists["a"] = mastodon_csv(*((f"d{i}.example", "suspend") for i in range(4)))
+    await ok(api, "POST", "/blocklist/subscriptions", url=f"{lists.base_url}/a", name="a")
+    await ok(api, "POST", "/blocklist/sync")
+    lists.lists["a"] = mastodon_csv(("other.example", "suspend"))
+    await ok(api, "POST", "/blocklist/sync")  # held
+    lists.requests.clear()
+    report = await ok(api, "POST", "/blocklist/sync")  # the list comes again, not a 304
+    assert lists.requests[0][2] == 200 and "held" in report["sources"]["a"]
+    [source] = await ok(api, "GET", "/blocklist/subscriptions")
+    assert source["held"]
+    await ok(api, "POST", "/blocklist/release", name="a")
+    assert set(await pending(api)) == {"other.example"}

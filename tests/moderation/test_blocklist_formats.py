@@ -4,6 +4,7 @@ entries are kept by digest."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -128,3 +129,29 @@ def test_obfuscated_entries_match_by_digest() -> None:
     assert effective.check("nice.example") is None
     # Exported as Mastodon publishes it: starred, with the digest.
     assert '"na**y.example"' in export([entry], "mastodon-json")
+
+
+def test_review_cases_in_reading_lists() -> None:
+    from moderation.blocklists.formats import FormatError
+    from moderation.domains import normalize_domain
+
+    # Every spelling of a domain is the domain: Unicode full stops, trailing dots, ports.
+    for spelling in ("bad.example\u3002", "bad.example.:443", "BAD.example\uff0e", "bad.example"):
+        assert normalize_domain(spelling) == "bad.example", spelling
+    # A quoted Mastodon header, and a comment above the header.
+    quoted = '"#domain","#severity"\n"x.example","silence"\n'
+    assert detect(quoted) == "mastodon-csv" and parse(quoted).entries[0].severity == "silence"
+    commented = "# exported by hand\n#domain,#severity\ny.example,suspend\n"
+    assert [e.domain for e in parse(commented).entries] == ["y.example"]
+    # Two obfuscated entries sharing a starred name: the second is refused, not a crash.
+    entries = [{"domain": "bads****.org", "digest": digest_of(f"badsite{i}.org")} for i in (1, 2)]
+    doc = json.dumps(entries)
+    twice = parse(doc)
+    assert len(twice.entries) == 1 and "repeats line 1" in twice.problems[0].reason
+    # Input that cannot be read at all is a FormatError, not a crash.
+    for bad in ("[" * 100_000, "domain\n" + "x" * 200_000 + '"\n'):
+        with pytest.raises(FormatError):
+            parse(bad)
+    # Comments are kept as written.
+    spaced = '#domain,#severity,#public_comment\nz.example,suspend,"  two spaces"\n'
+    assert parse(spaced).entries[0].public_comment == "  two spaces"
