@@ -16,6 +16,7 @@ from types import ModuleType
 from server.commands import (
     audit,
     blocklist,
+    crisis,
     deliveries,
     domain,
     group,
@@ -45,6 +46,7 @@ COMMANDS: tuple[ModuleType, ...] = (
     policies,
     blocklist,
     domain,
+    crisis,
     version,
 )
 

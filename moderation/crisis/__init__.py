@@ -1,0 +1,1 @@
+"""Crisis-aware handling: the detector, resources and alerts for support groups."""

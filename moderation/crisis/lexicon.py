@@ -1,0 +1,94 @@
+"""Phrase lists per language, as data: ``moderation/crisis/data/LANG.json`` (shipped), and
+``*.json`` files in an instance's ``crisis`` directory that add to them (same keys; their
+lists are appended). Patterns are regular expressions over folded text (lower case, no
+accents), matched on word boundaries."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+DATA = Path(__file__).parent / "data"
+PATTERN_KEYS = ("urgent", "concern", "method", "negation", "idiom", "third_person",
+                "first_person", "past", "present", "quote")  # fmt: skip
+
+
+class LexiconError(ValueError):
+    """A phrase file that cannot be used: which file, which key, why."""
+
+
+def _compile(patterns: list[str], where: str) -> re.Pattern[str] | None:
+    if not patterns:
+        return None
+    try:
+        return re.compile(r"\b(?:" + "|".join(f"(?:{p})" for p in patterns) + r")\b")
+    except re.error as exc:
+        raise LexiconError(f"{where}: {exc}") from None
+
+
+class Lexicon:
+    def __init__(self, lang: str, data: dict[str, list[str]], where: str = "") -> None:
+        self.lang = lang
+        self.stopwords = frozenset(data.get("stopwords", []))
+        self.patterns = {k: _compile(data.get(k, []), f"{where}:{k}") for k in PATTERN_KEYS}
+        self._each = {k: [re.compile(rf"\b(?:{p})\b") for p in data.get(k, [])]
+                      for k in ("urgent", "concern", "method")}  # fmt: skip
+
+    def find(self, kind: str, text: str) -> Iterable[re.Match[str]]:
+        """Every phrase of this kind in the text (each pattern once, so overlapping phrases
+        all count as evidence)."""
+        if self.patterns[kind] is None or not self.patterns[kind].search(text):
+            return []
+        return [m for p in self._each[kind] if (m := p.search(text))]
+
+    def _has(self, key: str, text: str) -> bool:
+        pattern = self.patterns[key]
+        return pattern is not None and pattern.search(text) is not None
+
+    def negated(self, before: str, phrase: str) -> bool:
+        words = before.split()[-5:]
+        return self._has("negation", " ".join(words))
+
+    def idiom(self, clause: str) -> bool:
+        return self._has("idiom", clause)
+
+    def quoted(self, text: str) -> bool:
+        return self._has("quote", text)
+
+    def past(self, clause: str) -> bool:
+        return self._has("past", clause)
+
+    def present(self, clause: str) -> bool:
+        return self._has("present", clause)
+
+    def third_person(self, clause: str) -> bool:
+        return self._has("third_person", clause)
+
+    def first_person(self, text: str) -> bool:
+        return self._has("first_person", text)
+
+
+def _read(path: Path) -> dict[str, list[str]]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise LexiconError(f"{path}: {exc}") from None
+    if not isinstance(data, dict) or not all(
+        isinstance(v, list) and all(isinstance(x, str) for x in v) for v in data.values()
+    ):
+        raise LexiconError(f"{path}: a phrase file maps keys to lists of strings")
+    return data
+
+
+def load_lexicons(extra_dir: Path | None = None) -> dict[str, Lexicon]:
+    """The shipped lists, with an instance's additions (``extra_dir/LANG.json``)."""
+    merged: dict[str, dict[str, list[str]]] = {}
+    for path in sorted(DATA.glob("*.json")):
+        merged[path.stem] = _read(path)
+    if extra_dir is not None and extra_dir.is_dir():
+        for path in sorted(extra_dir.glob("*.json")):
+            for key, values in _read(path).items():
+                merged.setdefault(path.stem, {}).setdefault(key, []).extend(values)
+    return {lang: Lexicon(lang, data, lang) for lang, data in merged.items()}
