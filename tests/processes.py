@@ -34,7 +34,9 @@ def cli_env(database_url: str, base_url: str, **extra: str) -> dict[str, str]:
     return clean_env(DATABASE_URL=database_url, PEERHAVEN_BASE_URL=base_url, **extra)
 
 
-def peerhaven(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def peerhaven(
+    *args: str, env: dict[str, str] | None = None, input: str | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "server.cli", *args],
         capture_output=True,
@@ -42,6 +44,7 @@ def peerhaven(*args: str, env: dict[str, str] | None = None) -> subprocess.Compl
         timeout=60,
         env=env or clean_env(),
         cwd=REPO_ROOT,
+        input=input,
     )
 
 

@@ -100,7 +100,7 @@ class Detector:
         before = clause[max(0, match.start() - 40) : match.start()]
         if lexicon.negated(before, phrase):
             return Finding(kind, phrase, "negation")
-        if lexicon.idiom(clause):
+        if lexicon.idiom_covers(clause, match.start(), match.end()):
             return Finding(kind, phrase, "idiom")
         if quoted or lexicon.quoted(clause):
             return Finding(kind, phrase, "quotation")

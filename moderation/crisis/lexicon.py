@@ -51,8 +51,12 @@ class Lexicon:
         words = before.split()[-5:]
         return self._has("negation", " ".join(words))
 
-    def idiom(self, clause: str) -> bool:
-        return self._has("idiom", clause)
+    def idiom_covers(self, clause: str, start: int, end: int) -> bool:
+        """An idiom overlapping the finding ("this homework is killing me")."""
+        pattern = self.patterns["idiom"]
+        if pattern is None:
+            return False
+        return any(m.start() < end and start < m.end() for m in pattern.finditer(clause))
 
     def quoted(self, text: str) -> bool:
         return self._has("quote", text)
