@@ -81,9 +81,7 @@ async def upsert_blocks(
     return int(status.split()[-1])
 
 
-async def raise_block(
-    db: Executor, domain: str, severity: str, flags: dict[str, bool]
-) -> None:
+async def raise_block(db: Executor, domain: str, severity: str, flags: dict[str, bool]) -> None:
     """Subscriptions asked for more than a block an admin made: the severity rises and the
     flags add up; the block stays the admin's (source, comments, obfuscation)."""
     await db.execute(
