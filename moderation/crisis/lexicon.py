@@ -95,4 +95,6 @@ def load_lexicons(extra_dir: Path | None = None) -> dict[str, Lexicon]:
         for path in sorted(extra_dir.glob("*.json")):
             for key, values in _read(path).items():
                 merged.setdefault(path.stem, {}).setdefault(key, []).extend(values)
+    if not merged:  # the shipped files missing means a broken install, never "no risk"
+        raise LexiconError(f"no phrase lists in {DATA}")
     return {lang: Lexicon(lang, data, lang) for lang, data in merged.items()}
