@@ -39,6 +39,7 @@ def routes() -> list[Route]:
     table = [
         Route("/", pages.index, methods=["GET"]),
         Route("/about/moderation", pages.about_moderation, methods=["GET"]),
+        Route("/resources", pages.resources_page, methods=["GET"]),
         Route("/healthz", health.healthz, methods=["GET"]),
         Route("/.well-known/webfinger", discovery.webfinger, methods=["GET"]),
         Route("/.well-known/host-meta", discovery.host_meta, methods=["GET"]),

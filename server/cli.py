@@ -23,6 +23,7 @@ from server.commands import (
     migrate,
     policies,
     post,
+    resources,
     serve,
     token,
     user,
@@ -47,6 +48,7 @@ COMMANDS: tuple[ModuleType, ...] = (
     blocklist,
     domain,
     crisis,
+    resources,
     version,
 )
 

@@ -9,7 +9,7 @@ from starlette.responses import HTMLResponse
 from starlette.templating import Jinja2Templates
 
 from moderation.blocklists.formats import obfuscated
-from storage import actors, domain_blocks
+from storage import actors, domain_blocks, resources
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
@@ -51,3 +51,14 @@ async def about_moderation(request: Request) -> HTMLResponse:
             "policies": described["policies"],
         },
     )
+
+
+async def resources_page(request: Request) -> HTMLResponse:
+    """The crisis resources: the instance's country first, then every other country's."""
+    rows = await resources.listing(request.app.state.database.pool)
+    home = request.app.state.settings.default_country
+    lines = sorted(
+        (r for r in rows if r["kind"] in ("crisis_line", "emergency", "local_service")),
+        key=lambda r: (r["country"] != home, r["country"], r["kind"] != "crisis_line"),
+    )
+    return templates.TemplateResponse(request, "resources.html", {"lines": lines})

@@ -113,6 +113,13 @@ FIELDS: tuple[Field, ...] = (
         "Publish the domain blocklist at /api/v1/instance/domain_blocks and /blocklist.csv.",
     ),
     Field(
+        "default_country",
+        "PEERHAVEN_DEFAULT_COUNTRY",
+        "",
+        "ISO country code whose crisis lines people are given (with the language they write "
+        "in); empty: the international directory.",
+    ),
+    Field(
         "review_stale_minutes",
         "PEERHAVEN_REVIEW_STALE_MINUTES",
         "60",
@@ -144,6 +151,7 @@ class Settings:
     policy_file: Path | None = None
     review_stale_minutes: float = 60.0
     publish_blocklist: bool = False
+    default_country: str = ""
 
     @property
     def domain(self) -> str:
@@ -200,6 +208,7 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: object)
                 "PEERHAVEN_DELIVERY_UNREACHABLE_DAYS", raw["delivery_unreachable_days"], float
             ),
             policy_file=Path(str(raw["policy_file"])) if raw["policy_file"] else None,
+            default_country=str(raw["default_country"]).strip().upper(),
             publish_blocklist=_parse_bool("PEERHAVEN_PUBLISH_BLOCKLIST", raw["publish_blocklist"]),
             review_stale_minutes=_parse_positive(
                 "PEERHAVEN_REVIEW_STALE_MINUTES", raw["review_stale_minutes"], float

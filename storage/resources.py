@@ -1,0 +1,48 @@
+"""Queries for crisis resources (crisis lines, services, self-help links)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import asyncpg
+
+Executor = asyncpg.Connection | asyncpg.Pool
+FIELDS = ("country", "name", "kind", "phone", "url", "hours", "languages", "source",
+          "checked_on")  # fmt: skip
+
+
+async def add_many(
+    db: Executor, rows: Sequence[dict[str, Any]], group_id: int | None = None
+) -> int:
+    """Add resources (a repeated one, same country, name and phone, is updated)."""
+    if not rows:
+        return 0
+    columns = [[r.get(f, "" if f != "languages" else []) for r in rows] for f in FIELDS]
+    status = await db.execute(
+        """
+        INSERT INTO crisis_resources (group_id, country, name, kind, phone, url, hours,
+            languages, source, checked_on)
+        SELECT $1, c, n, k, p, u, h, string_to_array(l, '|'), s, d
+        FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+                    $8::text[], $9::text[], $10::text[]) AS t(c, n, k, p, u, h, l, s, d)
+        ON CONFLICT (coalesce(group_id, 0), country, name, phone) DO UPDATE SET
+            kind = EXCLUDED.kind, url = EXCLUDED.url, hours = EXCLUDED.hours,
+            languages = EXCLUDED.languages, source = EXCLUDED.source,
+            checked_on = EXCLUDED.checked_on
+        """,
+        group_id, *columns[:6], ["|".join(x) for x in columns[6]], *columns[7:],
+    )  # fmt: skip
+    return int(status.split()[-1])
+
+
+async def listing(
+    db: Executor, *, country: str | None = None, group_id: int | None = None
+) -> list[dict[str, Any]]:
+    """Instance-wide resources, and a group's own when ``group_id`` is given."""
+    rows = await db.fetch(
+        "SELECT * FROM crisis_resources WHERE ($1::text IS NULL OR country = $1) "
+        "AND (group_id IS NULL OR group_id = $2) ORDER BY country, kind, name",
+        country, group_id,
+    )  # fmt: skip
+    return [dict(r) for r in rows]

@@ -1,0 +1,82 @@
+"""Crisis resources from the published helpline directories: imported with their sources
+and dates, and for ten countries a post in that country's language (the instance's country
+set accordingly) gets that country's crisis line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from moderation.crisis.resources import choose, read_directory
+from tests.corpus import corpus_dir
+from tests.processes import clean_env, peerhaven
+
+# country, the language a person there writes in
+TEN = [("DE", "de"), ("FR", "fr"), ("BR", "pt"), ("MX", "es"), ("US", "en"), ("GB", "en"),
+       ("JP", "ja"), ("KR", "ko"), ("RU", "ru"), ("ID", "id")]  # fmt: skip
+
+
+def crisis_numbers(root: Path, country: str) -> set[str]:
+    """The country's crisis-line numbers, read straight from the directories' files."""
+    numbers = set()
+    records = root / "open-helplines" / "data" / "countries" / country.lower() / "helplines.json"
+    if records.exists():
+        for record in json.loads(records.read_text())["records"]:
+            numbers |= {c["number"] for c in record["contacts"] if c["method"] == "phone"}
+    wiki = json.loads((root / "emergency-and-helplines-wikipedia" / "all.json").read_text())
+    for entry in wiki["data"]:
+        if entry["country"] == country and entry.get("crisis"):
+            numbers.add(entry["crisis"]["number"])
+    return numbers
+
+
+@pytest.mark.parametrize(("country", "lang"), TEN)
+def test_a_post_in_the_countrys_language_gets_its_crisis_line(country: str, lang: str) -> None:
+    root = corpus_dir("crisis", "helplines")
+    lines = choose(read_directory(root), lang, country)
+    assert lines, f"no line for {country}"
+    first = lines[0]
+    assert first.country == country and first.kind == "crisis_line"
+    assert first.phone in crisis_numbers(root, country)
+    assert first.source and first.checked_on  # shown to people, with its date
+
+
+def test_elsewhere_the_international_directory_or_nothing() -> None:
+    resources = read_directory(corpus_dir("crisis", "helplines"))
+    assert choose(resources, "de", "JP") == []  # no German-speaking line in Japan's data
+    assert choose(resources, "en", None) == []  # no country and no international entries
+
+
+def test_import_list_and_choose_from_the_cli(database_url: str, tmp_path: Path) -> None:
+    root = corpus_dir("crisis", "helplines")
+    env = clean_env(DATABASE_URL=database_url, PEERHAVEN_DEFAULT_COUNTRY="br")
+    data = ["--data-dir", str(tmp_path)]
+    imported = peerhaven("resources", "import", str(root), *data, env=env)
+    assert imported.returncode == 0, imported.stderr
+    report = json.loads(imported.stdout)
+    assert report["read"] == report["written"] > 400
+    chosen = json.loads(peerhaven("resources", "for", "--lang", "pt", *data, env=env).stdout)
+    assert chosen[0]["country"] == "BR" and chosen[0]["phone"] in crisis_numbers(root, "BR")
+    listed = json.loads(peerhaven("resources", "list", "--country", "de", *data, env=env).stdout)
+    assert listed and all(r["country"] == "DE" and r["source"] for r in listed)
+    missing = peerhaven("resources", "import", str(tmp_path / "nope"), *data, env=env)
+    assert missing.returncode == 1 and "not a directory" in missing.stderr
+
+
+async def test_the_resources_page_lists_lines_with_source_and_date(
+    client: Any, database: Any
+) -> None:
+    from moderation.crisis.resources import Resource
+    from storage import resources
+
+    rows = [Resource("GB", "Samaritans", phone="116 123", source="samaritans.org",
+                     checked_on="2026-06-01").row(),
+            Resource("DE", "Telefonseelsorge", phone="0800 111 0 111").row()]  # fmt: skip
+    await resources.add_many(database.pool, rows)
+    page = (await client.get("/resources")).text
+    assert "Samaritans" in page and "116 123" in page and "checked 2026-06-01" in page
+    # No home country set here: countries in order.
+    assert page.index("Telefonseelsorge") < page.index("Samaritans")
