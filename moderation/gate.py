@@ -25,6 +25,7 @@ from federation.screening import (
 from federation.wire import Activity
 from moderation.blocklists.live import LiveBlocklist
 from moderation.blocklists.matcher import Rule
+from moderation.crisis.detector import Detector
 from moderation.policies.chain import Chain
 from moderation.policies.config import PolicyFileError, build_chain
 from moderation.policies.store import PolicyFile
@@ -43,9 +44,11 @@ class Moderation:
         policies: PolicyFile,
         blocklist: LiveBlocklist | None = None,
         cache_seconds: float = CACHE_SECONDS,
+        crisis: Detector | None = None,
     ) -> None:
         self.pool = pool
         self.policies = policies
+        self.crisis = crisis
         self.blocklist = blocklist or LiveBlocklist(pool)
         self._restrictions: TTLCache[str, str] = TTLCache(cache_seconds)
         self._group_chains: TTLCache[int, Chain] = TTLCache(cache_seconds)
@@ -88,6 +91,10 @@ class Moderation:
         restricted = await self._restricted(subject, rule, holds=not approved)
         if restricted is not None:
             return restricted
+        if not approved:
+            held = self._crisis(subject)
+            if held is not None:
+                return held
         chain = self.policies.current()
         verdict = Verdict()
         if chain.policies:
@@ -96,6 +103,18 @@ class Moderation:
         if rule is not None and rule.reject_media and subject.attachments:
             verdict = _with_rewrite(verdict, Rewrite(RewriteKind.STRIP_MEDIA), rule.domain)
         return verdict
+
+    def _crisis(self, subject: Subject) -> Verdict | None:
+        """A new post whose writer may be in crisis (urgent, concern) or that holds or seeks
+        method details waits for a person: never relayed on its own, never deleted."""
+        if self.crisis is None or subject.activity_type != "Create" or not subject.is_post:
+            return None
+        found = self.crisis.check("\n".join(filter(None, (subject.summary, subject.content))))
+        if found.level == "none" and not found.method:
+            return None
+        mark = found.level + (", method" if found.method else "")
+        reason = f"crisis: {mark} ({'; '.join(found.evidence[:3])})"
+        return Verdict(Action.HOLD, reason, "crisis")
 
     async def screen_group(self, group_id: int, activity: Activity, now: datetime) -> Verdict:
         """A group's own policies (stricter than the instance's, never looser)."""

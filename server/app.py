@@ -21,6 +21,8 @@ from federation.inbox.pipeline import InboxPipeline
 from federation.inbox.worker import InboxWorker
 from federation.local import ensure_instance_actor, signer_for
 from federation.urls import LocalUrls
+from moderation.crisis.detector import Detector
+from moderation.crisis.lexicon import load_lexicons
 from moderation.gate import Moderation
 from moderation.policies.store import PolicyFile
 from server import health, pages
@@ -145,6 +147,11 @@ def create_app(
     return app
 
 
+def crisis_detector(settings: Settings) -> Detector:
+    """The shipped phrase lists and the instance's own (``DATA_DIR/crisis/LANG.json``)."""
+    return Detector(load_lexicons(settings.data_dir / "crisis"))
+
+
 def reload_on_sighup(app: Starlette, ctx: FederationContext) -> None:
     """SIGHUP reloads the policy file (and is passed on to the other server processes)."""
 
@@ -177,6 +184,8 @@ async def build_federation(settings: Settings, db: Database, urls: LocalUrls) ->
         pool=db.pool,
         urls=urls,
         fetcher=Fetcher(fetch_policy(settings), signer, sign_executor=signing_pool()),
-        moderation=Moderation(db.pool, PolicyFile(settings.policy_path)),
+        moderation=Moderation(
+            db.pool, PolicyFile(settings.policy_path), crisis=crisis_detector(settings)
+        ),
         clock=utcnow,
     )

@@ -158,16 +158,16 @@ async def test_a_content_warning_rewrite_is_published_as_the_groups_own_copy(
     live_server: LiveServer, members: Members, group_url: str, api: httpx.AsyncClient
 ) -> None:
     mastodon, _, alice, _ = members
-    policy = 'topics = ["self-harm"]\naction = "add"\nwarning = "Self-harm"\n'
+    policy = 'topics = ["eating disorder"]\naction = "add"\nwarning = "Eating disorders"\n'
     await set_policies(api, '[[policy]]\ntype = "require_content_warning"\n' + policy)
     mastodon.received.clear()
-    doc = saying(mastodon, alice, group_url, "talking about self-harm today")
+    doc = saying(mastodon, alice, group_url, "sharing eating disorder resources today")
     await post(live_server, mastodon, group_url, doc, alice)
     # A boost would show the post without the warning: the group publishes a copy with it.
     assert not received(mastodon, "Announce")
     [copy] = [c["object"] for c in received(mastodon, "Create")]
-    assert copy["summary"] == "Self-harm" and copy["sensitive"] is True
-    assert copy["attributedTo"] == group_url and "self-harm today" in copy["content"]
+    assert copy["summary"] == "Eating disorders" and copy["sensitive"] is True
+    assert copy["attributedTo"] == group_url and "resources today" in copy["content"]
     assert "https://www.w3.org/ns/activitystreams#Public" in copy["to"]
     row = await inbox_row(live_server, doc["id"])
     assert row["moderation"]["action"] == "rewrite"
@@ -235,3 +235,23 @@ async def test_only_admins_change_instance_wide_moderation(
     assert (await api.get("/moderation/policies", headers=headers)).status_code == 200
     assert (await api.get("/review", headers=headers)).status_code == 200
     assert await live_server.pool.fetchval("SELECT count(*) FROM audit_log") == 0
+
+
+async def test_a_post_in_crisis_is_held_for_a_person_not_relayed(
+    live_server: LiveServer, members: Members, group_url: str, api: httpx.AsyncClient
+) -> None:
+    mastodon, lemmy, alice, _ = members
+    mastodon.received.clear()
+    lemmy.received.clear()
+    doc = saying(mastodon, alice, group_url, "I have a plan and I am going to end it tonight")
+    await post(live_server, mastodon, group_url, doc, alice)
+    row = await inbox_row(live_server, doc["id"])
+    assert row["state"] == "held" and row["moderation"]["policy"] == "crisis"
+    assert row["moderation"]["reason"].startswith("crisis: urgent")
+    assert not mastodon.received and not lemmy.received  # not relayed, not deleted
+    [item] = (await api.get("/review")).json()
+    assert item["policy"] == "crisis" and "urgent" in item["reason"]
+    # An ordinary post is not held.
+    calm = saying(mastodon, alice, group_url, "had a good day at the allotment")
+    await post(live_server, mastodon, group_url, calm, alice)
+    assert (await inbox_row(live_server, calm["id"]))["state"] == "done"
