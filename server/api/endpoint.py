@@ -19,6 +19,7 @@ from federation.review import ReviewError
 from federation.sanctions import SanctionError
 from moderation.blocklists.service import BlocklistError
 from server.api.auth import ApiError, caller
+from storage import actors
 from storage.actors import LocalActor
 
 Handler = Callable[[Request], Awaitable[Response]]
@@ -68,3 +69,11 @@ def who(request: Request, staff: LocalActor) -> str:
 
 def federation_context(request: Request) -> FederationContext:
     return request.app.state.federation
+
+
+async def group_by_slug(request: Request, slug: str) -> LocalActor:
+    """The group named ``slug``, or a 404."""
+    group = await actors.local_actor_by_username(request.app.state.database.pool, slug)
+    if group is None or group.kind != "Group":
+        raise ApiError(404, "not_found", "no such group")
+    return group

@@ -14,7 +14,7 @@ from federation import group_settings, membership, moderation_team, pins, postin
 from federation.local import create_actor
 from server.api import body
 from server.api.auth import ApiError
-from server.api.endpoint import Created, endpoint, who
+from server.api.endpoint import Created, endpoint, group_by_slug, who
 from server.api.endpoint import federation_context as _ctx
 from storage import actors, moderators
 from storage.actors import LocalActor
@@ -36,12 +36,7 @@ SETTINGS: dict[str, body.Check] = {
 
 
 async def _group(request: Request) -> LocalActor:
-    group = await actors.local_actor_by_username(
-        request.app.state.database.pool, request.path_params["slug"]
-    )
-    if group is None or group.kind != "Group":
-        raise ApiError(404, "not_found", "no such group")
-    return group
+    return await group_by_slug(request, request.path_params["slug"])
 
 
 def _describe(request: Request, group: LocalActor) -> dict[str, Any]:

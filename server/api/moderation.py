@@ -16,8 +16,8 @@ from moderation.gate import Moderation
 from moderation.policies.config import PolicyFileError, build_chain, parse_file
 from server.api import body
 from server.api.auth import ApiError
-from server.api.endpoint import Created, endpoint, federation_context, who
-from storage import actors, audit, group_policies, reports
+from server.api.endpoint import Created, endpoint, federation_context, group_by_slug, who
+from storage import audit, group_policies, reports
 from storage import review as review_queue
 from storage.actors import LocalActor
 from storage.reports import Report
@@ -50,13 +50,6 @@ def _query(request: Request, name: str) -> str | None:
     if value is not None and "\x00" in value:
         raise ApiError(400, "invalid_request", f"{name} must not contain NUL characters")
     return value
-
-
-async def _group_by_slug(request: Request, slug: str) -> LocalActor:
-    group = await actors.local_actor_by_username(request.app.state.database.pool, slug)
-    if group is None or group.kind != "Group":
-        raise ApiError(404, "not_found", "no such group")
-    return group
 
 
 def policy_text(value: Any) -> str | None:
@@ -104,7 +97,7 @@ async def instance_policies(request: Request, staff: LocalActor) -> dict[str, An
 
 @endpoint
 async def group_policy(request: Request, staff: LocalActor) -> dict[str, Any]:
-    group = await _group_by_slug(request, request.path_params["slug"])
+    group = await group_by_slug(request, request.path_params["slug"])
     pool = request.app.state.database.pool
     if request.method == "PUT":
         data = await body.read(request, {"policies": policy_tables}, max_body=MAX_POLICY_BODY)
@@ -143,7 +136,7 @@ def _content(payload: dict[str, Any]) -> str | None:
 @endpoint
 async def review_list(request: Request, staff: LocalActor) -> list[dict[str, Any]]:
     slug = _query(request, "group")
-    group_id = (await _group_by_slug(request, slug)).id if slug else None
+    group_id = (await group_by_slug(request, slug)).id if slug else None
     items = await review_queue.pending(request.app.state.database.pool, group_id=group_id)
     return [describe_item(i) for i in items]
 
@@ -186,7 +179,7 @@ async def report_list(request: Request, staff: LocalActor) -> Any:
             request, {"objects": reported, "content": body.text(reports.MAX_CONTENT)},
             {"group": body.text(64)},
         )  # fmt: skip
-        group_id = (await _group_by_slug(request, data["group"])).id if "group" in data else None
+        group_id = (await group_by_slug(request, data["group"])).id if "group" in data else None
         report = await reporting.file_local(
             federation_context(request), who=who(request, staff), object_uris=data["objects"],
             content=data["content"], group_id=group_id,
@@ -196,7 +189,7 @@ async def report_list(request: Request, staff: LocalActor) -> Any:
     if state is not None and state not in ("open", "resolved", "dismissed"):
         raise ApiError(400, "invalid_request", "state must be open, resolved or dismissed")
     slug = _query(request, "group")
-    group_id = (await _group_by_slug(request, slug)).id if slug else None
+    group_id = (await group_by_slug(request, slug)).id if slug else None
     return [describe_report(r) for r in await reports.listing(pool, state=state, group_id=group_id)]
 
 
