@@ -18,6 +18,7 @@ import asyncio
 import json
 import logging
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -94,10 +95,7 @@ class InboxPipeline:
         return await self.store(activity, payload, req, verified_by, verified.key_id)
 
     async def authorize(self, actor: str, req: InboxRequest) -> None:
-        hosts = {host_of(actor)}
-        for name, value in req.headers:
-            if name.lower() in ("signature", "signature-input", "authorization"):
-                hosts.update(host_of(k) for k in _KEY_ID.findall(value))
+        hosts = {host_of(actor), *signing_hosts(req.headers)}
         for host in sorted(h for h in hosts if h):
             if await self.ctx.moderation.domain_blocked(host):
                 raise Refused(403, "domain_blocked", f"{host} is blocked by this instance")
@@ -191,6 +189,17 @@ class InboxPipeline:
             log.exception("storing an inbox activity failed")
             raise Refused(503, "unavailable", "the activity could not be stored; retry") from None
         return Accepted(activity.id, new, verified_by)
+
+
+def signing_hosts(headers: Iterable[tuple[str, str]]) -> set[str]:
+    """The hosts of the keys a request's signature headers name (``keyId`` in
+    draft-cavage's ``Signature`` or ``Authorization``, ``keyid`` in RFC 9421's
+    ``Signature-Input``): read before anything is verified or fetched."""
+    hosts = set()
+    for name, value in headers:
+        if name.lower() in ("signature", "signature-input", "authorization"):
+            hosts.update(h for k in _KEY_ID.findall(value) if (h := host_of(k)))
+    return hosts
 
 
 def decode(body: bytes) -> dict[str, Any]:

@@ -236,6 +236,14 @@ async def test_a_suspension_between_two_peerhaven_servers(
         )  # fmt: skip
     assert answer.status_code == 403 and answer.json()["error"] == "domain_blocked"
     assert fetched == []
+    # Its signed fetches of our actors are refused too.
+    async with httpx.AsyncClient() as http:
+        signed_get = await http.get(
+            group_url, headers={"Accept": "application/activity+json",
+                                "Signature": f'keyId="{bob_uri}#main-key",signature="x"'},
+        )  # fmt: skip
+        plain_get = await http.get(group_url, headers={"Accept": "application/activity+json"})
+    assert signed_get.status_code == 403 and plain_get.status_code == 200
 
     # Deliveries to B stop: what was queued is dropped, and nothing new is queued for it.
     server_b_received = "SELECT count(*) FROM inbox_activities WHERE type = 'Update'"
