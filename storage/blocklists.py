@@ -11,6 +11,8 @@ from typing import Any
 
 import asyncpg
 
+from storage import outbound
+
 Executor = asyncpg.Connection | asyncpg.Pool
 
 BLOCK_FIELDS = ("domain", "severity", "reject_media", "reject_reports", "reject_follows",
@@ -416,18 +418,7 @@ async def purge_domains(db: Executor, domains: Sequence[str]) -> dict[str, int]:
         "(SELECT uri FROM remote_actors WHERE domain = ANY($1::text[]))",
         domains,
     )
-    hosts = await db.fetch(
-        """
-        UPDATE delivery_hosts SET
-            dropped = dropped + (
-                SELECT count(*) FROM outbound_activities
-                WHERE seq > delivery_hosts.cursor_seq AND recipients ? delivery_hosts.host),
-            cursor_seq = last_seq, cursor_done = 0, done_ahead = '{}'
-        WHERE split_part(host, ':', 1) = ANY($1::text[]) AND cursor_seq < last_seq
-        RETURNING host
-        """,
-        domains,
-    )
+    hosts = await outbound.drop_backlog_of_domains(db, domains)
     posts = await db.execute(
         "DELETE FROM remote_objects WHERE attributed_to IN "
         "(SELECT uri FROM remote_actors WHERE domain = ANY($1::text[]))",
@@ -439,7 +430,7 @@ async def purge_domains(db: Executor, domains: Sequence[str]) -> dict[str, int]:
         domains,
     )
     actors = await db.execute("DELETE FROM remote_actors WHERE domain = ANY($1::text[])", domains)
-    return {"follows": _count(follows), "hosts_cut_off": len(hosts), "posts": _count(posts),
+    return {"follows": _count(follows), "hosts_cut_off": hosts, "posts": _count(posts),
             "keys": _count(keys), "actors": _count(actors)}  # fmt: skip
 
 

@@ -271,13 +271,9 @@ async def record_failure(
         # The row stays locked by the UPDATE above until commit, so the count and the new
         # cursor agree with each other (an enqueue for this host waits for us).
         await conn.execute(
-            """
+            f"""
             UPDATE delivery_hosts SET
-                unreachable_since = COALESCE(unreachable_since, now()),
-                dropped = dropped + (
-                    SELECT count(*) FROM outbound_activities
-                    WHERE seq > delivery_hosts.cursor_seq AND recipients ? delivery_hosts.host),
-                cursor_seq = last_seq, cursor_done = 0, done_ahead = '{}',
+                unreachable_since = COALESCE(unreachable_since, now()), {_DROP_BACKLOG},
                 next_attempt_at = now() + $2::interval
             WHERE host = $1
             """,
@@ -285,6 +281,27 @@ async def record_failure(
             recheck,
         )
     return True
+
+
+# Skip a host's backlog, counting what is dropped: the cursor moves to its last activity.
+_DROP_BACKLOG = """
+    dropped = dropped + (
+        SELECT count(*) FROM outbound_activities
+        WHERE seq > delivery_hosts.cursor_seq AND recipients ? delivery_hosts.host),
+    cursor_seq = last_seq, cursor_done = 0, done_ahead = '{}'
+"""
+
+
+async def drop_backlog_of_domains(db: Executor, domains: list[str]) -> int:
+    """Drop (and count) what is queued for these domains' hosts, whatever their port: the
+    domains were suspended. Returns how many hosts had something queued."""
+    rows = await db.fetch(
+        f"UPDATE delivery_hosts SET {_DROP_BACKLOG} "
+        "WHERE split_part(host, ':', 1) = ANY($1::text[]) AND cursor_seq < last_seq "
+        "RETURNING host",
+        domains,
+    )
+    return len(rows)
 
 
 @dataclass(frozen=True)
