@@ -171,8 +171,10 @@ async def release(pool: asyncpg.Pool, name: str, *, enforce: Enforce, who: str) 
     return report
 
 
-async def candidates(db: Executor, current: consensus.Settings) -> dict[str, consensus.Candidate]:
-    by_id = {s.id: s for s in await blocklists.sources(db)}
+async def candidates(
+    db: Executor, current: consensus.Settings, subscribed: list[Source]
+) -> dict[str, consensus.Candidate]:
+    by_id = {s.id: s for s in subscribed}
     words: dict[str, list[consensus.SourceWord]] = {}
     for e in await blocklists.all_source_entries(db):
         source = by_id[e["source_id"]]
@@ -190,12 +192,13 @@ async def propose(
 ) -> tuple[int, int]:
     """Pending changes from the consensus against the effective list; the auto-applicable
     ones applied. Returns (pending now, applied)."""
-    wanted = await candidates(pool, current)
+    subscribed = await blocklists.sources(pool)
+    wanted = await candidates(pool, current, subscribed)
     rows = await blocklists.blocks(pool)
     effective = {b.digest: {**b.__dict__} for b in rows}
     in_force = EffectiveList(rows)
-    auto = {s.name for s in await blocklists.sources(pool) if s.auto_apply}
-    everyone_auto = bool(auto) and auto == {s.name for s in await blocklists.sources(pool)}
+    auto = {s.name for s in subscribed if s.auto_apply}
+    everyone_auto = bool(auto) and auto == {s.name for s in subscribed}
     applied = 0
     proposals = consensus.diff(wanted, effective, lambda d: _inherited(in_force, d))
     await blocklists.supersede_all_but(pool, [p.domain for p in proposals])
