@@ -15,8 +15,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from federation.jsonld import is_public_address
 from federation.parse import parse_document
-from federation.wire import PUBLIC, Activity, ActorDoc, APObject, host_of
+from federation.parse_values import as_list
+from federation.wire import Activity, ActorDoc, APObject, host_of
 
 
 class Action(StrEnum):
@@ -225,18 +227,9 @@ def _rewrite_object(obj: dict[str, Any], doc: dict[str, Any], rewrite: Rewrite) 
     elif kind == RewriteKind.FOLLOWERS_ONLY:
         for target in (obj, doc):
             for key in ("to", "cc"):
-                target[key] = [a for a in _as_list(target.get(key)) if not _is_public(a)]
+                kept = as_list(target.get(key))
+                target[key] = [a for a in kept if not (isinstance(a, str) and is_public_address(a))]
     elif kind == RewriteKind.STRIP_AVATAR:
         obj.pop("icon", None)
     elif kind == RewriteKind.STRIP_BANNER:
         obj.pop("image", None)
-
-
-def _as_list(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    return value if isinstance(value, list) else [value]
-
-
-def _is_public(address: Any) -> bool:
-    return address in (PUBLIC, "as:Public", "Public")
