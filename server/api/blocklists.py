@@ -29,13 +29,17 @@ def _changed(request: Request) -> None:
     federation_context(request).moderation.forget()
 
 
-def _ids(value: Any) -> str | None:
-    if value == "all":
+def _ids_or_all(value: Any) -> str | None:
+    if value == "all" or _ids(value) is None:
         return None
+    return 'must be a list of change ids, or "all"'
+
+
+def _ids(value: Any) -> str | None:
     if not isinstance(value, list) or not all(
         isinstance(v, int) and not isinstance(v, bool) and 0 < v < 2**63 for v in value
     ):
-        return 'must be a list of change ids, or "all"'
+        return "must be a list of change ids"
     return None
 
 
@@ -181,14 +185,14 @@ async def pending(request: Request, staff: LocalActor) -> Any:
     ctx = federation_context(request)
     if request.method == "GET":
         return await subscriptions.review(ctx.pool)
-    data = await body.read(request, {}, {"approve": _ids, "dismiss": _ids})
+    data = await body.read(request, {}, {"approve": _ids_or_all, "dismiss": _ids})
     answer: dict[str, Any] = {}
     if "approve" in data:
         ids = None if data["approve"] == "all" else data["approve"]
         answer["approved"] = await subscriptions.approve(
             ctx.pool, ids, who=who(request, staff), enforce=enforcer_for(ctx)
         )
-    if "dismiss" in data and data["dismiss"] != "all":
+    if "dismiss" in data:
         answer["dismissed"] = await subscriptions.dismiss(
             ctx.pool, data["dismiss"], who=who(request, staff)
         )

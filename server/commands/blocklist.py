@@ -46,8 +46,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     subs.add_argument("--refresh-hours", type=float, default=24.0)
     subs.add_argument("--format", choices=FORMATS)
     subs.add_argument("--auto-apply", action="store_true")
-    sub.add_parser("sync", help="fetch every subscription now and propose changes")
-    sub.add_parser("pending", help="pending changes with their impact")
+    sync = sub.add_parser("sync", help="fetch every subscription now and propose changes")
+    pending = sub.add_parser("pending", help="pending changes with their impact")
     approve = sub.add_parser("approve", help="apply pending changes")
     approve.add_argument("ids", nargs="*", type=int)
     approve.add_argument("--all", action="store_true")
@@ -57,7 +57,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     release.add_argument("name")
     why = sub.add_parser("why", help="what blocks a domain, since when, on whose word")
     why.add_argument("domain")
-    for each in (imp, exp, subs, approve, dismiss, release, why, *_plain(sub)):
+    for each in (imp, exp, subs, sync, pending, approve, dismiss, release, why):
         add_data_dir_argument(each)
 
 
@@ -66,10 +66,6 @@ def _weight(raw: str) -> float:
     if not math.isfinite(value) or value < 0:
         raise argparse.ArgumentTypeError("a trust weight is a number from 0")
     return value
-
-
-def _plain(sub: Any) -> list[argparse.ArgumentParser]:
-    return [sub.choices["sync"], sub.choices["pending"]]
 
 
 def run(args: argparse.Namespace) -> int:
