@@ -29,10 +29,6 @@ _DOTS = str.maketrans({"\u3002": ".", "\uff0e": ".", "\uff61": "."})
 
 @functools.lru_cache(maxsize=4096)
 def domain_suffixes(domain: str) -> tuple[str, ...]:
+    """``a.b.example.org`` → (a.b.example.org, b.example.org, example.org, org)."""
     labels = normalize_domain(domain).split(".")
     return tuple(".".join(labels[i:]) for i in range(len(labels)))
-
-
-def parent_domains(domain: str) -> list[str]:
-    """``a.b.example.org`` → [a.b.example.org, b.example.org, example.org, org]."""
-    return list(domain_suffixes(domain))

@@ -9,7 +9,7 @@ from starlette.responses import HTMLResponse
 from starlette.templating import Jinja2Templates
 
 from moderation.blocklists.formats import obfuscated
-from storage import actors, domain_blocks, resources
+from storage import actors, blocklists, resources
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
@@ -35,11 +35,11 @@ async def about_moderation(request: Request) -> HTMLResponse:
     (obfuscated where marked) and the policies in force with their public parameters."""
     described = request.app.state.federation.moderation.describe()
     blocks = [
-        {"domain": obfuscated(b["domain"]) if b["obfuscate"] else b["domain"],
-         "severity": "limited" if b["severity"] == "silence" else "suspended",
-         "comment": b["comment"]}
-        for b in await domain_blocks.listing(request.app.state.database.pool)
-        if b["severity"] != "noop"
+        {"domain": obfuscated(b.domain) if b.obfuscate else b.domain,
+         "severity": "limited" if b.severity == "silence" else "suspended",
+         "comment": b.comment}
+        for b in await blocklists.blocks(request.app.state.database.pool)
+        if b.severity != "noop"
     ]  # fmt: skip
     return templates.TemplateResponse(
         request,

@@ -24,27 +24,5 @@ async def add(
     )  # fmt: skip
 
 
-async def severity_for_any(
-    db: asyncpg.Pool | asyncpg.Connection, candidates: list[str]
-) -> str | None:
-    """The severity of the most specific rule among ``candidates`` (a domain and its parents),
-    or ``None``."""
-    row = await db.fetchrow(
-        "SELECT severity FROM domain_blocks WHERE domain = ANY($1::text[]) "
-        "ORDER BY length(domain) DESC LIMIT 1",
-        candidates,
-    )
-    return None if row is None else row["severity"]
-
-
 async def count(db: asyncpg.Pool | asyncpg.Connection) -> int:
     return int(await db.fetchval("SELECT count(*) FROM domain_blocks WHERE severity = 'suspend'"))
-
-
-async def remove(db: asyncpg.Pool | asyncpg.Connection, domain: str) -> bool:
-    status = await db.execute("DELETE FROM domain_blocks WHERE domain = $1", domain)
-    return status != "DELETE 0"
-
-
-async def listing(db: asyncpg.Pool | asyncpg.Connection) -> list[asyncpg.Record]:
-    return await db.fetch("SELECT * FROM domain_blocks ORDER BY domain")
