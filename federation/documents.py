@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 from typing import Any
 
 from federation.urls import LocalUrls
@@ -35,7 +36,11 @@ ACTOR_CONTEXT: list[Any] = [
 ]
 
 
-def actor_document(actor: LocalActor, urls: LocalUrls) -> dict[str, Any]:
+def actor_document(
+    actor: LocalActor, urls: LocalUrls, *, fields: Sequence[tuple[str, str]] = ()
+) -> dict[str, Any]:
+    """An actor; ``fields`` (name, HTML value) are profile fields after a group's rules (a
+    professional's verification, see federation/verification.py)."""
     actor_id = urls.actor(actor.kind, actor.username)
     doc: dict[str, Any] = {
         "@context": ACTOR_CONTEXT,
@@ -75,6 +80,10 @@ def actor_document(actor: LocalActor, urls: LocalUrls) -> dict[str, Any]:
                 {"type": "PropertyValue", "name": f"Rule {n}", "value": html.escape(rule)}
                 for n, rule in enumerate(actor.rules, start=1)
             ]
+    if fields:
+        doc.setdefault("attachment", []).extend(
+            {"type": "PropertyValue", "name": name, "value": value} for name, value in fields
+        )
     if actor.kind == "Application":
         # Mastodon's instance actor shape: no followers, never discoverable.
         doc["manuallyApprovesFollowers"] = True

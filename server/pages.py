@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.templating import Jinja2Templates
 
+from federation.verification import ROLE_LABELS
 from moderation.blocklists.formats import obfuscated
-from storage import actors, blocklists, resources
+from storage import actors, blocklists, resources, verification
+from storage.actors import LocalActor
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
@@ -62,3 +65,30 @@ async def resources_page(request: Request) -> HTMLResponse:
         key=lambda r: (r["country"] != home, r["country"], r["kind"] != "crisis_line"),
     )
     return templates.TemplateResponse(request, "resources.html", {"lines": lines})
+
+
+async def verified_roles(
+    request: Request, actor: LocalActor, posts: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """For an actor's page: a professional's verification; a group's verified members, and
+    their posts among ``posts`` marked (each gets ``verified``: the label, or None)."""
+    pool = request.app.state.database.pool
+    if actor.kind == "Person":
+        found = await verification.staff(pool, actor.id)
+        return {"verification": found if actor.role == "professional" else None}
+    if actor.kind != "Group":
+        return {}
+    group_uri = request.app.state.urls.actor("Group", actor.username)
+    members = [
+        {"name": m.name or m.preferred_username or m.actor_uri, "url": m.actor_uri,
+         "handle": f"@{m.preferred_username}@{m.domain}" if m.preferred_username else "",
+         "label": ROLE_LABELS[m.role], "credential": m.credential}
+        for m in await verification.members(pool, actor.id, group_uri)
+    ]  # fmt: skip
+    roles = await verification.roles_of_posts(
+        pool, actor.id, group_uri, [str(p["uri"]) for p in posts]
+    )
+    for post in posts:
+        role = roles.get(str(post["uri"]))
+        post["verified"] = ROLE_LABELS[role] if role else None
+    return {"verified_members": members}

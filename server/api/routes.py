@@ -11,6 +11,7 @@ from starlette.routing import Route
 from server.api import blocklists as bl
 from server.api import groups
 from server.api import moderation as mod
+from server.api import verification as ver
 
 PREFIX = "/api/v1/admin"
 
@@ -88,6 +89,16 @@ ENDPOINTS: list[tuple[str, str, Any, str, dict[str, tuple[str, bool]]]] = [
      {"threshold": ("number", False), "mode": ("string", False), "merge": ("string", False),
       "max_change_share": ("number", False), "allowlist_mode": ("boolean", False)}),
     ("/audit", "GET", mod.audit_log, "The audit log (?target=URL&action=NAME)", {}),
+    ("/users/{username}/verification", "GET", ver.staff_verification,
+     "A professional staff account's verification", {}),
+    ("/users/{username}/verification", "POST", ver.staff_verification,
+     "Verify (credential) or unverify a professional staff account (admins only)",
+     {"action": ("string", True), "credential": ("string", False)}),
+    ("/groups/{slug}/verified", "GET", ver.group_verified, "The group's verified members", {}),
+    ("/groups/{slug}/verified", "POST", ver.group_verified,
+     "Mark a member as a verified peer_supporter or professional, or unmark them",
+     {"actor": ("string", True), "action": ("string", True), "role": ("string", False),
+      "credential": ("string", False)}),
 ]  # fmt: skip
 
 
@@ -134,7 +145,7 @@ async def openapi(request: Request) -> JSONResponse:
                     "required": [n for n, (_, req) in fields.items() if req],
                 }}},
             }  # fmt: skip
-        for name in ("slug", "id"):
+        for name in ("slug", "id", "username"):
             if f"{{{name}}}" in path:
                 kind = "integer" if name == "id" else "string"
                 operation["parameters"] = [

@@ -12,6 +12,7 @@ from federation.context import FederationContext
 from federation.local import LocalActorError, create_actor
 from federation.remote import RemoteError
 from federation.urls import LocalUrls
+from server.commands import verification
 from server.commands.common import (
     add_base_url_argument,
     add_data_dir_argument,
@@ -96,6 +97,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
               add_mod, remove_mod, pin, unpin):  # fmt: skip
         add_data_dir_argument(p)
         add_base_url_argument(p)
+    verification.add_group_parsers(sub)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -106,6 +108,8 @@ def run(args: argparse.Namespace) -> int:
     elif args.group_command == "list":
         for line in asyncio.run(_list(settings)):
             print(line)
+    elif args.group_command in verification.GROUP_ACTIONS:
+        print(asyncio.run(verification.run_group(settings, args)))
     else:
         for line in asyncio.run(_membership(settings, args)):
             print(line)

@@ -1,4 +1,4 @@
-"""``peerhaven user create|follow``: staff accounts (ActivityPub ``Person`` actors)."""
+"""``peerhaven user create|follow|verify|unverify``: staff accounts (``Person`` actors)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from federation.following import follow_remote
 from federation.local import LocalActorError, create_actor
 from federation.remote import RemoteError
 from federation.urls import LocalUrls
+from server.commands import verification
 from server.commands.common import (
     add_base_url_argument,
     add_data_dir_argument,
@@ -37,11 +38,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     for p in (create, follow):
         add_data_dir_argument(p)
         add_base_url_argument(p)
+    verification.add_user_parsers(sub)
 
 
 def run(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
     ensure_data_dir(settings)
+    if args.user_command in verification.USER_ACTIONS:
+        print(asyncio.run(verification.run_user(settings, args)))
+        return 0
     action = _create if args.user_command == "create" else _follow
     print(asyncio.run(action(settings, args)))
     return 0

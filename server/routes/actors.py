@@ -5,11 +5,12 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from federation import documents
+from federation import documents, verification
 from federation import pins as pins_of
 from federation.signatures.types import SignedRequest
 from federation.signatures.verify import verify_request
 from federation.wire import host_of
+from server import pages
 from server.pages import templates
 from server.routes.fetchers import refuse_suspended_fetchers
 from server.routes.negotiation import ActivityJSONResponse, json_error, wants_activity_json
@@ -26,7 +27,8 @@ async def actor(request: Request) -> Response:
         return json_error(404, "not_found", "no such actor")
     urls = request.app.state.urls
     if wants_activity_json(request):
-        return ActivityJSONResponse(documents.actor_document(found, urls))
+        pool = request.app.state.database.pool
+        return ActivityJSONResponse(await verification.published_actor(pool, found, urls))
     posts: list[dict[str, object]] = []
     pinned: list[dict[str, object]] = []
     if found.kind == "Group":
@@ -43,6 +45,7 @@ async def actor(request: Request) -> Response:
             "handle": f"@{found.username}@{urls.domain}",
             "posts": posts,
             "pinned": pinned,
+            **await pages.verified_roles(request, found, posts),
         },
         headers={"Vary": "Accept"},
     )
