@@ -168,7 +168,8 @@ async def test_moderators_mark_members_verified_in_their_group(
     assert [r["actor_uri"] for r in rows] == [alice.actor_id]
 
     # Her relayed posts are marked on the group's page; carol's are not.
-    hi, hello = saying(mastodon, alice, group_url, "hi all"), saying(lemmy, carol, group_url, "hello")
+    hi = saying(mastodon, alice, group_url, "hi all")
+    hello = saying(lemmy, carol, group_url, "hello")
     await post(live_server, mastodon, group_url, hi, alice)
     await post(live_server, lemmy, group_url, hello, carol)
     html = await page(group_url)
