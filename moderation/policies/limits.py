@@ -86,13 +86,18 @@ class FirstContact:
         return {}
 
 
+TOPIC = "{topic}"  # in a require_content_warning warning: the topics that matched
+
+
 @dataclass(frozen=True)
 class RequireWarning:
     """Posts about listed topics (self-harm, suicide, eating disorders...) must carry a
-    content warning: held, or given one (``action = "add"``)."""
+    content warning: held, or given one (``action = "add"``). ``topics`` is a list of words
+    and phrases, or a table of topics each with its words and phrases; ``{topic}`` in the
+    warning names the topics that matched ("Mentions: {topic}" -> "Mentions: self-harm")."""
 
     topics: PhraseIndex
-    listed: tuple[str, ...]
+    listed: tuple[str, ...] | dict[str, list[str]]
     action: str
     warning: str
 
@@ -102,14 +107,19 @@ class RequireWarning:
         found = self.topics.find(text_of(subject, ("content", "names")))
         if not found:
             return ACCEPT
-        reason = f"no content warning on a post about {found[0].label!r}"
+        # The topics in the order they are configured, each once.
+        order = list(self.listed)
+        matched = sorted({m.label for m in found}, key=lambda t: (order.index(t), t))
+        reason = f"no content warning on a post about {matched[0]!r}"
         if self.action == "hold":
             return Decision(Action.HOLD, reason)
-        warning = Rewrite(RewriteKind.CONTENT_WARNING, self.warning)
+        text = self.warning.replace(TOPIC, ", ".join(matched))
+        warning = Rewrite(RewriteKind.CONTENT_WARNING, text)
         return Decision(Action.REWRITE, reason, rewrites=(warning,))
 
     def public(self) -> dict[str, Any]:
-        return {"topics": list(self.listed), "action": self.action, "warning": self.warning}
+        topics = dict(self.listed) if isinstance(self.listed, dict) else list(self.listed)
+        return {"topics": topics, "action": self.action, "warning": self.warning}
 
 
 def _days(params: Params, key: str, default: float) -> timedelta:
@@ -149,12 +159,31 @@ def build_first_contact(params: Params, scope: str) -> tuple[Rule, frozenset[str
 
 
 def build_require_warning(params: Params, scope: str) -> tuple[Rule, frozenset[str]]:
-    topics = params.strings("topics")
-    if not topics:
-        raise PolicyError("'topics' must list at least one word or phrase")
+    raw = params.get("topics", (list, dict), [])
     index = PhraseIndex()
-    for topic in topics:
-        index.add(topic, Match("content_warning", topic, ""))
+    listed: tuple[str, ...] | dict[str, list[str]]
+    if isinstance(raw, dict):
+        listed = {topic.strip(): _phrases(topic, phrases) for topic, phrases in raw.items()}
+        for topic, phrases in listed.items():
+            for phrase in phrases:
+                index.add(phrase, Match("content_warning", topic, ""))
+    else:
+        listed = tuple(Params({"topics": raw}).strings("topics"))
+        for topic in listed:
+            index.add(topic, Match("content_warning", topic, ""))
+    if not listed:
+        raise PolicyError("'topics' must list at least one word or phrase")
     action = params.choice("action", ("hold", "add"), "hold")
     warning = params.get("warning", str, "Sensitive topic")
-    return RequireWarning(index, tuple(topics), action, warning), frozenset()
+    if not warning.replace(TOPIC, "x").strip():
+        raise PolicyError("'warning' must not be empty")
+    return RequireWarning(index, listed, action, warning), frozenset()
+
+
+def _phrases(topic: str, phrases: Any) -> list[str]:
+    """One topic's words and phrases, in a table of topics."""
+    if not topic.strip() or not isinstance(phrases, list) or not phrases:
+        raise PolicyError(f"'topics.{topic}' must list the topic's words or phrases")
+    if not all(isinstance(p, str) and p.strip() for p in phrases):
+        raise PolicyError(f"'topics.{topic}' must be a list of non-empty strings")
+    return [p.strip() for p in phrases]

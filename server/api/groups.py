@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from federation import group_settings, membership, moderation_team, pins, posting, relay
-from federation.local import create_actor
+from server import new_group
 from server.api import body
 from server.api.auth import ApiError
 from server.api.endpoint import Created, endpoint, group_by_slug, who
@@ -66,12 +66,13 @@ async def list_groups(request: Request, staff: LocalActor) -> list[dict[str, Any
 async def create_group(request: Request, staff: LocalActor) -> Created:
     data = await body.read(
         request, {"slug": body.text(64), "name": body.text(200)},
-        {"summary": body.text(5000), "approval": body.boolean},
+        {"summary": body.text(5000), "approval": body.boolean,
+         "content_warnings": body.one_of(*new_group.CONTENT_WARNINGS)},
     )  # fmt: skip
-    group = await create_actor(
-        request.app.state.database.pool, kind="Group", username=data["slug"],
-        name=data["name"], summary=data.get("summary", ""),
-        manually_approves_followers=data.get("approval", False),
+    group = await new_group.create_group(
+        request.app.state.database.pool, slug=data["slug"], name=data["name"],
+        summary=data.get("summary", ""), approval=data.get("approval", False),
+        content_warnings=data.get("content_warnings", "add"),
     )  # fmt: skip
     return Created(_describe(request, group))
 

@@ -20,7 +20,7 @@ ENDPOINTS: list[tuple[str, str, Any, str, dict[str, tuple[str, bool]]]] = [
     ("/groups", "GET", groups.list_groups, "List groups", {}),
     ("/groups", "POST", groups.create_group, "Create a group",
      {"slug": ("string", True), "name": ("string", True), "summary": ("string", False),
-      "approval": ("boolean", False)}),
+      "approval": ("boolean", False), "content_warnings": ("string", False)}),
     ("/groups/{slug}", "PATCH", groups.change_group, "Change settings (followers get an Update)",
      {"name": ("string", False), "summary": ("string", False), "rules": ("array", False),
       "icon_url": ("string", False), "membership": ("string", False),

@@ -9,9 +9,10 @@ from datetime import UTC, datetime, timedelta
 
 from federation import group_settings, membership, moderation_team, pins, relay
 from federation.context import FederationContext
-from federation.local import LocalActorError, create_actor
+from federation.local import LocalActorError
 from federation.remote import RemoteError
 from federation.urls import LocalUrls
+from server import new_group
 from server.commands import verification
 from server.commands.common import (
     add_base_url_argument,
@@ -40,6 +41,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     create.add_argument(
         "--approval", action="store_true", help="a moderator approves each new member"
     )
+    create.add_argument(
+        "--content-warnings", choices=new_group.CONTENT_WARNINGS, default="add",
+        help="posts on suicide, self-harm, eating disorders or abuse without a content "
+        "warning: add one naming the topic (default) or hold them for a moderator",
+    )  # fmt: skip
     listing = sub.add_parser("list", help="list the groups")
     requests = sub.add_parser("requests", help="list a group's pending follow requests")
     requests.add_argument("slug")
@@ -196,13 +202,13 @@ def setting_changes(args: argparse.Namespace) -> dict[str, object]:
 async def _create(settings: Settings, args: argparse.Namespace) -> str:
     async with open_database(settings) as database:
         try:
-            group = await create_actor(
+            group = await new_group.create_group(
                 database.pool,
-                kind="Group",
-                username=args.slug,
+                slug=args.slug,
                 name=args.name,
                 summary=args.summary,
-                manually_approves_followers=args.approval,
+                approval=args.approval,
+                content_warnings=args.content_warnings,
             )
         except LocalActorError as exc:
             raise CommandError(str(exc)) from None
