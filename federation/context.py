@@ -15,7 +15,7 @@ import asyncpg
 from federation.fetch import Fetcher
 from federation.metrics import FederationMetrics
 from federation.remote import RemoteDirectory
-from federation.screening import Verdict
+from federation.screening import CrisisReply, Verdict
 from federation.urls import LocalUrls
 from federation.wire import Activity
 
@@ -40,6 +40,17 @@ class ModerationGate(Protocol):
         """Whether a follow from this account must wait for a moderator."""
         ...
 
+    async def crisis_messages(self, group_id: int | None, level: str) -> bool:
+        """Whether a person whose post the crisis detector held at ``level`` is written to."""
+        ...
+
+    async def crisis_reply(
+        self, lang: str, group_id: int | None, group_name: str, country: str | None = None
+    ) -> CrisisReply:
+        """The message with crisis lines for a person writing in ``lang`` (``country``: the
+        one they asked for; default the group's, then the instance's)."""
+        ...
+
     def forget(self) -> None:
         """Drop cached decisions: this process just changed a block or a restriction."""
         ...
@@ -61,6 +72,8 @@ class FederationContext:
     delivery_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
 
     metrics: FederationMetrics = field(default_factory=FederationMetrics)
+    # A crisis webhook is configured: alerts are queued for it too.
+    crisis_webhook: bool = False
     directory: RemoteDirectory = field(init=False)
 
     def __post_init__(self) -> None:

@@ -1,5 +1,6 @@
 """Changing a group's settings: stored, then an ``Update`` of the Group actor reaches every
-follower so their servers show the new name, summary, rules and membership mode."""
+follower so their servers show the new name, summary, rules and membership mode. The
+anonymous-submission keyword (``anonymous_keyword``) is kept apart: it is not in the actor."""
 
 from __future__ import annotations
 
@@ -9,13 +10,20 @@ from federation import outbox
 from federation.context import FederationContext
 from federation.documents import PUBLIC, actor_document
 from storage import actors
+from storage import anonymous as anonymous_settings
 from storage.actors import LocalActor
 
 
 async def change(ctx: FederationContext, group: LocalActor, changes: dict[str, Any]) -> LocalActor:
-    if not changes:
+    changes = dict(changes)
+    keyword = changes.pop("anonymous_keyword", None)
+    if not changes and keyword is None:
         return group
     async with ctx.pool.acquire() as conn, conn.transaction():
+        if keyword is not None:
+            await anonymous_settings.set_keyword(conn, group.id, keyword)
+            if not changes:
+                return group  # nothing followers see changed
         updated = await actors.update_settings(conn, group.id, changes)
         document = actor_document(updated, ctx.urls)
         document.pop("@context", None)

@@ -71,9 +71,12 @@ async def ban(
     reason: str = "",
     ends_at: datetime | None = None,
     who: str = "system",
+    audit_target: str | None = None,
 ) -> None:
     """Ban a member: a ``Block`` from the group reaches them, their follow ends, and their
-    later posts to the group are refused with a ``Reject`` (until ``ends_at``)."""
+    later posts to the group are refused with a ``Reject`` (until ``ends_at``).
+    ``audit_target``: what the audit entry names instead of the member, whose identity is
+    sealed (the author of an anonymous post): every staff account reads the audit log."""
     # The ban must hold even when the member's server is down: use what we know of them.
     target = await actors.remote_actor(ctx.pool, actor_uri) or await _fetch(ctx, actor_uri)
     group_uri = outbox.actor_id(ctx, group)
@@ -89,7 +92,7 @@ async def ban(
             await outbox.send(ctx, conn, group, block, [target.inbox])
         until = {"ends_at": ends_at.isoformat()} if ends_at else {}
         await audit.record(
-            conn, who=who, action="member_ban", target=actor_uri, reason=reason,
+            conn, who=who, action="member_ban", target=audit_target or actor_uri, reason=reason,
             details={"group": group.username, **until},
         )  # fmt: skip
 

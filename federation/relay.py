@@ -157,7 +157,7 @@ async def apply(
                 announce=boost,
             )  # fmt: skip
             if added:
-                await _to_followers(ctx, conn, group, boost, _announce(
+                await to_followers(ctx, conn, group, boost, _announce(
                     ctx, group, _without_context(activity.raw), audience=group_uri
                 ))  # fmt: skip
                 done.append(f"relayed by {group.username}")
@@ -181,19 +181,26 @@ def _post_of(activity: Activity, post: APObject) -> APObject:
 def _refusal_note(
     ctx: FederationContext, group: LocalActor, author: str, reason: str
 ) -> dict[str, Any]:
-    """A direct message (addressed to the author only, mentioning them) in one sentence."""
+    return direct_note(ctx, group, author, f"Your post was not shared in {group.name}: {reason}.")
+
+
+def direct_note(
+    ctx: FederationContext, group: LocalActor, author: str, text: str, link: str | None = None
+) -> dict[str, Any]:
+    """A direct message from the group (addressed to the author only, mentioning them): the
+    ``Create`` of a note saying ``text``, then ``link`` when given."""
     group_uri = outbox.actor_id(ctx, group)
-    text = f"Your post was not shared in {group.name}: {reason}."
     name = html.escape(author.rstrip("/").rsplit("/", 1)[-1])
-    link = f'<a href="{html.escape(author)}" class="u-url mention">@{name}</a>'
-    mention = f'<span class="h-card">{link}</span>'
+    anchor = f'<a href="{html.escape(author)}" class="u-url mention">@{name}</a>'
+    mention = f'<span class="h-card">{anchor}</span>'
+    after = f' <a href="{html.escape(link)}">{html.escape(link)}</a>' if link else ""
     note = {
         "id": f"{group_uri}/notes/{uuid.uuid4().hex}",
         "type": "Note",
         "attributedTo": group_uri,
         "to": [author],
         "cc": [],
-        "content": f"<p>{mention} {html.escape(text)}</p>",
+        "content": f"<p>{mention} {html.escape(text)}{after}</p>",
         "tag": [{"type": "Mention", "href": author}],
         "published": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
@@ -239,12 +246,12 @@ async def _republish(
         return False
     await group_notes.add(conn, group_id=group.id, object_uri=post.id, document=copy)
     if rewritten:
-        await _to_followers(ctx, conn, group, create, create)
+        await to_followers(ctx, conn, group, create, create)
         return True
     wrapped = outbox.new_activity(
         ctx, group, "Announce", _without_context(activity.raw), **address, audience=group_uri
     )
-    await _to_followers(ctx, conn, group, create, wrapped)
+    await to_followers(ctx, conn, group, create, wrapped)
     return True
 
 
@@ -292,7 +299,7 @@ def _without_context(raw: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in raw.items() if k != "@context"}
 
 
-async def _to_followers(
+async def to_followers(
     ctx: FederationContext,
     conn: asyncpg.Connection,
     group: LocalActor,
@@ -305,6 +312,11 @@ async def _to_followers(
     inboxes = await software.follower_inboxes_by_software(conn, group_uri)
     aware = [inbox for inbox, name in inboxes if is_group_aware(name)]
     others = [inbox for inbox, name in inboxes if not is_group_aware(name)]
+    if for_mastodon is for_group_aware:
+        # One activity for all: stored once (its id is unique), so sent once to everyone.
+        if inboxes:
+            await outbox.send(ctx, conn, group, for_mastodon, others + aware)
+        return
     if others:
         await outbox.send(ctx, conn, group, for_mastodon, others)
     if aware:
@@ -334,7 +346,7 @@ async def withdraw(
             if delete is not None
             else undo
         )
-        await _to_followers(ctx, conn, group, undo, forwarded)
+        await to_followers(ctx, conn, group, undo, forwarded)
         done.append(f"withdrawn by {group.username}")
     return done
 
@@ -361,7 +373,7 @@ async def remove(
             ctx, group, "Delete", object_uri, **addressing(ctx, group), audience=group_uri
         )
         announced = _announce(ctx, group, _without_context(delete), audience=group_uri)
-        await _to_followers(ctx, conn, group, undo, announced)
+        await to_followers(ctx, conn, group, undo, announced)
         await audit.record(
             conn, who=who, action="post_remove", target=object_uri, reason=reason,
             details={"group": group.username},

@@ -71,6 +71,33 @@ class Decision:
 ACCEPT = Decision(Action.ACCEPT)
 
 
+@dataclass(frozen=True, slots=True)
+class CrisisMark:
+    """What the crisis detector found in a post it held: the level (``concern``,
+    ``urgent``, or ``none`` for method talk alone), whether it holds or seeks method
+    details, the phrases that matched and the language it read."""
+
+    level: str
+    method: bool
+    evidence: tuple[str, ...]
+    lang: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {"level": self.level, "method": self.method, "evidence": list(self.evidence),
+                "lang": self.lang}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class CrisisReply:
+    """The message a person in crisis gets from the group, as paragraphs of plain text (the
+    sender escapes them), with the crisis lines it gives (recorded with the event)."""
+
+    lang: str
+    country: str
+    paragraphs: tuple[str, ...]
+    lines: tuple[str, ...]
+
+
 @dataclass(frozen=True)
 class Verdict:
     """The chain's answer: the first reject or hold, else accept with the rewrites gathered
@@ -82,6 +109,7 @@ class Verdict:
     rewrites: tuple[Rewrite, ...] = ()
     shadow: tuple[Decision, ...] = ()
     scope: str = "instance"  # or "group:SLUG"
+    crisis: CrisisMark | None = None  # a hold by the crisis detector
 
     @property
     def acts(self) -> bool:
@@ -102,6 +130,8 @@ class Verdict:
             data["rewrites"] = [{"kind": str(r.kind), "value": r.value} for r in self.rewrites]
         if self.shadow:
             data["shadow"] = [d.as_json() for d in self.shadow]
+        if self.crisis is not None:
+            data["crisis"] = self.crisis.as_json()
         return data
 
 
@@ -136,6 +166,7 @@ class Subject:
     is_post: bool = False  # a Create or Update of a post
     is_actor: bool = False  # an Update of an actor (profile names, bio, avatar)
     is_public: bool = False
+    language: str | None = None  # the post's own tag (contentMap key or language), if any
     facts: Facts = field(default_factory=Facts)
     # What policies derive from the subject once and share (its words, say): not compared.
     memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
@@ -190,6 +221,7 @@ def subject_of(activity: Activity) -> Subject:
             is_reply=obj.in_reply_to is not None,
             is_post=activity.type in ("Create", "Update"),
             is_public=obj.is_public,
+            language=obj.language,
         )
     if isinstance(obj, ActorDoc):
         names = tuple(n for n in (obj.name, obj.preferred_username) if n)

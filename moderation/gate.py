@@ -15,6 +15,8 @@ from federation.cache import TTLCache
 from federation.parse_values import timestamp
 from federation.screening import (
     Action,
+    CrisisMark,
+    CrisisReply,
     Facts,
     Rewrite,
     RewriteKind,
@@ -25,11 +27,13 @@ from federation.screening import (
 from federation.wire import Activity
 from moderation.blocklists.live import LiveBlocklist
 from moderation.blocklists.matcher import Rule
-from moderation.crisis.detector import Detector
+from moderation.crisis.detector import CrisisResult, Detector
+from moderation.crisis.messages import TEMPLATES, compose
+from moderation.crisis.resources import Resource, choose
 from moderation.policies.chain import Chain
 from moderation.policies.config import PolicyFileError, build_chain
 from moderation.policies.store import PolicyFile
-from storage import facts, group_policies, restrictions
+from storage import crisis_settings, facts, group_policies, resources, restrictions
 
 log = logging.getLogger(__name__)
 
@@ -45,10 +49,15 @@ class Moderation:
         blocklist: LiveBlocklist | None = None,
         cache_seconds: float = CACHE_SECONDS,
         crisis: Detector | None = None,
+        *,
+        default_country: str = "",
+        templates: dict[str, dict[str, str]] | None = None,
     ) -> None:
         self.pool = pool
         self.policies = policies
         self.crisis = crisis
+        self.default_country = default_country
+        self.templates = templates or TEMPLATES
         self.blocklist = blocklist or LiveBlocklist(pool)
         self._restrictions: TTLCache[str, str] = TTLCache(cache_seconds)
         self._group_chains: TTLCache[int, Chain] = TTLCache(cache_seconds)
@@ -109,12 +118,53 @@ class Moderation:
         method details waits for a person: never relayed on its own, never deleted."""
         if self.crisis is None or subject.activity_type != "Create" or not subject.is_post:
             return None
-        found = self.crisis.check("\n".join(filter(None, (subject.summary, subject.content))))
+        found = self._detect("\n".join(filter(None, (subject.summary, subject.content))),
+                             _primary(subject.language))  # fmt: skip
         if found.level == "none" and not found.method:
             return None
         mark = found.level + (", method" if found.method else "")
         reason = f"crisis: {mark} ({'; '.join(found.evidence[:3])})"
-        return Verdict(Action.HOLD, reason, "crisis")
+        # The person's language: the post's own tag when it has one (Mastodon's contentMap
+        # key is the author's chosen language), else the language the detector read.
+        lang = _primary(subject.language) or found.lang
+        crisis = CrisisMark(found.level, found.method, found.evidence, lang)
+        return Verdict(Action.HOLD, reason, "crisis", crisis=crisis)
+
+    def _detect(self, text: str, tag: str | None) -> CrisisResult:
+        """Read in the tagged language; a post tagged in one language and written in another
+        (a default left unchanged) is read again in the language its words say."""
+        assert self.crisis is not None
+        found = self.crisis.check(text, tag)
+        if found.level == "urgent" or tag is None:
+            return found
+        other = self.crisis.check(text)
+        if other.lang != found.lang and _LEVEL[other.level] > _LEVEL[found.level]:
+            return other
+        return found
+
+    async def crisis_messages(self, group_id: int | None, level: str) -> bool:
+        """Whether the person is written to: always for urgent; for concern only when the
+        group turned it on."""
+        if level == "urgent":
+            return True
+        if level != "concern" or group_id is None:
+            return False
+        return (await crisis_settings.get(self.pool, group_id)).concern_message
+
+    async def crisis_reply(
+        self, lang: str, group_id: int | None, group_name: str, country: str | None = None
+    ) -> CrisisReply:
+        """The message for a person writing in ``lang``: the group's own lines first, then
+        the instance's, for ``country`` (asked for), else the group's, else the instance's."""
+        if country is None and group_id is not None:
+            country = (await crisis_settings.get(self.pool, group_id)).country
+        country = (country or self.default_country).upper()
+        rows = await resources.for_country(self.pool, country, group_id)
+        own = [Resource.from_row(r) for r in rows if r["group_id"] is not None]
+        shared = [Resource.from_row(r) for r in rows if r["group_id"] is None]
+        chosen = choose(own, lang, country) if own else []
+        chosen += [r for r in choose(shared, lang, country) if r not in chosen]
+        return compose(self.templates, lang, country, chosen[:3], group_name)
 
     async def screen_group(self, group_id: int, activity: Activity, now: datetime) -> Verdict:
         """A group's own policies (stricter than the instance's, never looser)."""
@@ -203,3 +253,14 @@ def _with_rewrite(verdict: Verdict, rewrite: Rewrite, domain: str) -> Verdict:
     policy = ",".join(p for p in (verdict.policy, "domain") if p)
     return replace(verdict, action=Action.REWRITE, reason=reason, policy=policy,
                    rewrites=(*verdict.rewrites, rewrite))  # fmt: skip
+
+
+_LEVEL = {"none": 0, "concern": 1, "urgent": 2}
+
+
+def _primary(tag: str | None) -> str | None:
+    """``pt-BR`` → ``pt``; ``und`` and junk → None."""
+    if not tag:
+        return None
+    primary = tag.split("-")[0].split("_")[0].lower()
+    return primary if primary.isalpha() and 2 <= len(primary) <= 3 and primary != "und" else None

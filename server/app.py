@@ -23,12 +23,14 @@ from federation.local import ensure_instance_actor, signer_for
 from federation.urls import LocalUrls
 from moderation.crisis.detector import Detector
 from moderation.crisis.lexicon import load_lexicons
+from moderation.crisis.messages import load_templates
 from moderation.gate import Moderation
 from moderation.policies.store import PolicyFile
 from server import health, pages
 from server.api.routes import routes as api_routes
 from server.blocklists import SubscriptionRefresher
 from server.commands.version import installed_version
+from server.crisis_alerts import Escalator, Webhook
 from server.routes import actors, blocklist, discovery, inbox, ops
 from server.settings import Settings
 from server.workers import WorkerLoops
@@ -120,6 +122,14 @@ def create_app(
             app.state.inbox_pipeline = InboxPipeline(ctx)
             app.state.inbox_worker = InboxWorker(ctx)
             app.state.delivery_engine = DeliveryEngine(ctx, delivery_settings(settings))
+            app.state.crisis_escalator = Escalator(
+                db.pool, settings.crisis_escalate_minutes, ctx.clock, webhook=ctx.crisis_webhook
+            )
+            app.state.crisis_webhook = None
+            if settings.crisis_webhook_url:
+                app.state.crisis_webhook = Webhook(
+                    db.pool, ctx.fetcher, settings.crisis_webhook_url, settings.base_url, ctx.clock
+                )
             reload_on_sighup(app, ctx)
             if run_workers:
                 loops.start("inbox", app.state.inbox_worker.run_once, ctx.inbox_wakeup)
@@ -128,6 +138,11 @@ def create_app(
                 )
                 refresher = SubscriptionRefresher(ctx)
                 loops.start("blocklists", refresher.run_once, asyncio.Event(), idle=30.0)
+                loops.start("crisis-escalation", app.state.crisis_escalator.run_once,
+                            asyncio.Event(), idle=5.0)  # fmt: skip
+                if app.state.crisis_webhook is not None:
+                    loops.start("crisis-webhook", app.state.crisis_webhook.run_once,
+                                asyncio.Event(), idle=1.0)  # fmt: skip
             yield
         finally:
             stop_reloading_on_sighup()
@@ -185,7 +200,10 @@ async def build_federation(settings: Settings, db: Database, urls: LocalUrls) ->
         urls=urls,
         fetcher=Fetcher(fetch_policy(settings), signer, sign_executor=signing_pool()),
         moderation=Moderation(
-            db.pool, PolicyFile(settings.policy_path), crisis=crisis_detector(settings)
+            db.pool, PolicyFile(settings.policy_path), crisis=crisis_detector(settings),
+            default_country=settings.default_country,
+            templates=load_templates(settings.data_dir / "crisis" / "messages.json"),
         ),
         clock=utcnow,
-    )
+        crisis_webhook=bool(settings.crisis_webhook_url),
+    )  # fmt: skip

@@ -125,6 +125,20 @@ FIELDS: tuple[Field, ...] = (
         "60",
         "Held posts waiting longer than this are counted as overdue on the dashboard.",
     ),
+    Field(
+        "crisis_escalate_minutes",
+        "PEERHAVEN_CRISIS_ESCALATE_MINUTES",
+        "5",
+        "A crisis alert nobody acknowledges within this many minutes goes to every "
+        "moderator and admin.",
+    ),
+    Field(
+        "crisis_webhook_url",
+        "PEERHAVEN_CRISIS_WEBHOOK_URL",
+        "",
+        "Also POST each crisis alert (level, group, event id; never the person's words or "
+        "name) as JSON to this URL.",
+    ),
 )
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -152,6 +166,8 @@ class Settings:
     review_stale_minutes: float = 60.0
     publish_blocklist: bool = False
     default_country: str = ""
+    crisis_escalate_minutes: float = 5.0
+    crisis_webhook_url: str = ""
 
     @property
     def domain(self) -> str:
@@ -213,8 +229,18 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: object)
             review_stale_minutes=_parse_positive(
                 "PEERHAVEN_REVIEW_STALE_MINUTES", raw["review_stale_minutes"], float
             ),
+            crisis_escalate_minutes=_parse_positive(
+                "PEERHAVEN_CRISIS_ESCALATE_MINUTES", raw["crisis_escalate_minutes"], float
+            ),
+            crisis_webhook_url=_webhook_url(str(raw["crisis_webhook_url"]).strip()),
         )
     )
+
+
+def _webhook_url(value: str) -> str:
+    if value and urlsplit(value).scheme not in ("http", "https"):
+        raise ConfigError(f"PEERHAVEN_CRISIS_WEBHOOK_URL {value!r} must be an http(s) URL")
+    return value
 
 
 def _validated(settings: Settings) -> Settings:

@@ -46,3 +46,14 @@ async def listing(
         country, group_id,
     )  # fmt: skip
     return [dict(r) for r in rows]
+
+
+async def for_country(db: Executor, country: str, group_id: int | None) -> list[dict[str, Any]]:
+    """What a person in ``country`` may be given: that country's and the international
+    lines, instance-wide and the group's own."""
+    rows = await db.fetch(
+        "SELECT * FROM crisis_resources WHERE country = ANY($1::text[]) "
+        "AND (group_id IS NULL OR group_id = $2) ORDER BY kind, name",
+        [country, "INT"], group_id,
+    )  # fmt: skip
+    return [dict(r) for r in rows]

@@ -141,9 +141,15 @@ class LiveServer:
 
 @asynccontextmanager
 async def start_live_server(
-    database_url: str, data_dir: Path, *, allow_private: bool = True, host: str = "127.0.0.1"
+    database_url: str,
+    data_dir: Path,
+    *,
+    allow_private: bool = True,
+    host: str = "127.0.0.1",
+    env: dict[str, str] | None = None,
 ) -> AsyncIterator[LiveServer]:
-    """``host``: another loopback address (127.0.0.2) is another domain for our server."""
+    """``host``: another loopback address (127.0.0.2) is another domain for our server;
+    ``env``: more settings (``PEERHAVEN_*``)."""
     sock = socket.socket()
     sock.bind((host, 0))
     port = sock.getsockname()[1]
@@ -153,6 +159,7 @@ async def start_live_server(
             "PEERHAVEN_DATA_DIR": str(data_dir),
             "PEERHAVEN_BASE_URL": f"http://{host}:{port}",
             "PEERHAVEN_ALLOW_PRIVATE_ADDRESSES": "true" if allow_private else "false",
+            **(env or {}),
         }
     )
     db = Database(settings.database_url, settings.postgres_dir)

@@ -15,7 +15,7 @@ from dataclasses import replace
 from datetime import timedelta
 from types import ModuleType
 
-from federation import decisions, relay
+from federation import crisis, decisions, relay
 from federation.activities import (
     accept,
     block,
@@ -130,19 +130,29 @@ class InboxWorker:
 
     async def _stop(self, job: Job, activity: Activity, verdict: Verdict) -> None:
         """A reject is recorded and dropped; a hold waits in the review queue (for the
-        moderators of the groups the post was for, and the admins)."""
-        groups: list[int] = []
+        moderators of the groups the post was for, and the admins). A crisis hold also
+        answers the person and alerts the moderators (``federation.crisis``)."""
+        addressed = []
         if isinstance(activity.object, APObject):
             addressed = await relay.addressed_groups(self.ctx, activity, activity.object)
-            groups = [g.id for g in addressed]
+        groups = [g.id for g in addressed]
         held = verdict.action == Action.HOLD
         result = f"{'held' if held else 'rejected'} by policy {verdict.policy}: {verdict.reason}"
+        mark = verdict.crisis if held else None
+        planned = await crisis.plan(self.ctx, activity, mark, addressed) if mark else None
         async with self.ctx.pool.acquire() as conn, conn.transaction():
             await decisions.log_verdict(conn, verdict, activity)
+            item_id = None
             if held:
-                await decisions.hold(
+                item_id = await decisions.hold(
                     conn, activity, verdict, inbox_id=job.id, group_id=None, group_ids=groups
                 )
+            if mark is not None and planned is not None:
+                done = await crisis.record(
+                    self.ctx, conn, activity, mark, planned, review_item_id=item_id,
+                    arrived_at=job.row["received_at"],
+                )  # fmt: skip
+                result = f"{result}; {done}"
             await queue.finish(
                 conn, TABLE, job, state="held" if held else "dropped", result=result[:500],
                 moderation=verdict.as_json(),

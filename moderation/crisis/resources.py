@@ -41,6 +41,14 @@ class Resource:
     def row(self) -> dict[str, Any]:
         return {**asdict(self), "languages": list(self.languages)}
 
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Resource:
+        """A stored resource (``storage.resources``)."""
+        return cls(
+            row["country"], row["name"], row["kind"], row["phone"], row["url"], row["hours"],
+            tuple(row["languages"]), row["source"], row["checked_on"],
+        )  # fmt: skip
+
 
 def read_open_helplines(root: Path) -> list[Resource]:
     """``data/countries/CC/helplines.json`` records: one resource per phone contact."""

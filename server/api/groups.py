@@ -11,12 +11,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from federation import group_settings, membership, moderation_team, pins, posting, relay
+from federation.anonymous import check_keyword
 from server import new_group
 from server.api import body
 from server.api.auth import ApiError
 from server.api.endpoint import Created, endpoint, group_by_slug, who
 from server.api.endpoint import federation_context as _ctx
 from storage import actors, moderators
+from storage import anonymous as anonymous_settings
 from storage.actors import LocalActor
 
 Handler = Callable[[Request], Awaitable[Response]]
@@ -32,6 +34,7 @@ SETTINGS: dict[str, body.Check] = {
     "replies": body.one_of("all", "top-level"),
     "discoverable": body.boolean,
     "hide_members": body.boolean,
+    "anonymous_keyword": check_keyword,
 }
 
 
@@ -92,7 +95,9 @@ async def change_group(request: Request, staff: LocalActor) -> dict[str, Any]:
         changes[renames.get(key, key)] = value
     if not changes:
         raise ApiError(400, "invalid_request", "nothing to change", {"*": "give a setting"})
-    return _describe(request, await group_settings.change(_ctx(request), group, changes))
+    updated = await group_settings.change(_ctx(request), group, changes)
+    keyword = await anonymous_settings.keyword(request.app.state.database.pool, group.id)
+    return {**_describe(request, updated), "anonymous_keyword": keyword}
 
 
 @endpoint

@@ -17,7 +17,7 @@ from moderation.policies.config import PolicyFileError, build_chain, parse_file
 from server.api import body
 from server.api.auth import ApiError
 from server.api.endpoint import Created, endpoint, federation_context, group_by_slug, who
-from storage import audit, group_policies, reports
+from storage import audit, crisis_events, group_policies, reports
 from storage import review as review_queue
 from storage.actors import LocalActor
 from storage.reports import Report
@@ -256,10 +256,14 @@ async def summary(request: Request, staff: LocalActor) -> dict[str, Any]:
     pool = request.app.state.database.pool
     stale = timedelta(minutes=request.app.state.settings.review_stale_minutes)
     pending, overdue = await review_queue.counts(pool, stale)
+    crisis = await crisis_events.ack_stats(pool)
     return {
         "review_pending": pending,
         "review_overdue": overdue,
         "review_overdue_after_minutes": request.app.state.settings.review_stale_minutes,
         "reports_open": await reports.open_count(pool),
         "policy_error": _moderation(request).policies.error,
+        "crisis_unacknowledged": crisis["waiting"],
+        "crisis_acknowledged": crisis["acked"],
+        "crisis_ack_seconds_mean": crisis["seconds"] / crisis["acked"] if crisis["acked"] else None,
     }

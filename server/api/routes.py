@@ -8,6 +8,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from server.api import anonymous as anon
 from server.api import blocklists as bl
 from server.api import groups
 from server.api import moderation as mod
@@ -26,7 +27,7 @@ ENDPOINTS: list[tuple[str, str, Any, str, dict[str, tuple[str, bool]]]] = [
       "icon_url": ("string", False), "membership": ("string", False),
       "visibility": ("string", False), "posting": ("string", False),
       "replies": ("string", False), "discoverable": ("boolean", False),
-      "hide_members": ("boolean", False)}),
+      "hide_members": ("boolean", False), "anonymous_keyword": ("string", False)}),
     ("/groups/{slug}/requests", "GET", groups.follow_requests, "Pending follow requests", {}),
     ("/groups/{slug}/requests", "POST", groups.answer_request, "Approve or reject a request",
      {"actor": ("string", True), "decision": ("string", True),
@@ -88,6 +89,17 @@ ENDPOINTS: list[tuple[str, str, Any, str, dict[str, tuple[str, bool]]]] = [
     ("/blocklist/settings", "PUT", bl.settings, "Change the consensus settings",
      {"threshold": ("number", False), "mode": ("string", False), "merge": ("string", False),
       "max_change_share": ("number", False), "allowlist_mode": ("boolean", False)}),
+    ("/anonymous", "GET", anon.listing,
+     "Anonymous submissions, without their authors (?group=SLUG&state=pending|...|all)", {}),
+    ("/anonymous/bans", "POST", anon.ban,
+     "Ban the author of an anonymous post (by submission or note) without unsealing",
+     {"submission": ("integer", False), "note": ("string", False), "reason": ("string", False),
+      "days": ("number", False)}),
+    ("/anonymous/{id}", "POST", anon.decide, "Approve (the group publishes it) or decline",
+     {"decision": ("string", True), "note": ("string", False)}),
+    ("/anonymous/{id}/unseal", "POST", anon.unseal,
+     "Who wrote an anonymous submission: audited with the reason",
+     {"reason": ("string", True)}),
     ("/audit", "GET", mod.audit_log, "The audit log (?target=URL&action=NAME)", {}),
     ("/users/{username}/verification", "GET", ver.staff_verification,
      "A professional staff account's verification", {}),

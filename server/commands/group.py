@@ -8,6 +8,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 from federation import group_settings, membership, moderation_team, pins, relay
+from federation.anonymous import check_keyword
 from federation.context import FederationContext
 from federation.local import LocalActorError
 from federation.remote import RemoteError
@@ -81,6 +82,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     settings.add_argument("--discoverable", choices=["yes", "no"])
     settings.add_argument("--hide-members", choices=["yes", "no"])
+    settings.add_argument(
+        "--anonymous-keyword", help="the word opening a member's anonymous post (!anon)"
+    )
     mods = sub.add_parser("moderators", help="list a group's moderators")
     mods.add_argument("slug")
     add_mod = sub.add_parser("add-moderator", help="make an account a moderator (sends Add)")
@@ -160,7 +164,8 @@ async def _moderate(ctx: FederationContext, group: LocalActor, args: argparse.Na
         if not changes:
             raise CommandError("nothing to change: give at least one setting")
         updated = await group_settings.change(ctx, group, changes)
-        return "updated: " + ", ".join(f"{k}={getattr(updated, k)!r}" for k in sorted(changes))
+        shown = {**changes, **{k: getattr(updated, k) for k in changes if hasattr(updated, k)}}
+        return "updated: " + ", ".join(f"{k}={shown[k]!r}" for k in sorted(shown))
     if action in ("pin", "unpin"):
         title = getattr(args, "title", None)
         await pins.change(ctx, group, args.url, title=title, pin=action == "pin")
@@ -193,7 +198,12 @@ def setting_changes(args: argparse.Namespace) -> dict[str, object]:
         "visibility": args.visibility,
         "discoverable": yes.get(args.discoverable) if args.discoverable else None,
         "hide_followers": yes.get(args.hide_members) if args.hide_members else None,
+        "anonymous_keyword": args.anonymous_keyword,
     }
+    if args.anonymous_keyword is not None:
+        why = check_keyword(args.anonymous_keyword)
+        if why is not None:
+            raise CommandError(f"--anonymous-keyword {why}")
     if args.icon is not None and not args.icon.startswith(("https://", "http://")):
         raise CommandError("--icon must be an http(s) URL")
     return {k: v for k, v in changes.items() if v is not None}

@@ -63,21 +63,7 @@ async def _run(settings: Settings, args: argparse.Namespace) -> Any:
 
 
 async def stored(pool: Any) -> list[Resource]:
-    return [_resource(r) for r in await resources.listing(pool)]
-
-
-def _resource(r: dict[str, Any]) -> Resource:
-    return Resource(
-        r["country"],
-        r["name"],
-        r["kind"],
-        r["phone"],
-        r["url"],
-        r["hours"],
-        tuple(r["languages"]),
-        r["source"],
-        r["checked_on"],
-    )
+    return [Resource.from_row(r) for r in await resources.listing(pool)]
 
 
 def _public(row: dict[str, Any]) -> dict[str, Any]:

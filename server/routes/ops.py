@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hmac
 from datetime import timedelta
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from server.routes.negotiation import json_error
-from storage import outbound, review
+from storage import crisis_events, outbound, review
 
 
 async def metrics(request: Request) -> Response:
@@ -20,6 +21,7 @@ async def metrics(request: Request) -> Response:
     gauges = await outbound.lag_gauges(pool)
     stale = timedelta(minutes=request.app.state.settings.review_stale_minutes)
     held, overdue = await review.counts(pool, stale)
+    crisis = await crisis_events.ack_stats(pool)
     lines = [
         *_metric("peerhaven_deliveries_sent_total", "counter",
                  "Requests to remote inboxes answered 2xx.", m.deliveries_sent),
@@ -53,12 +55,27 @@ async def metrics(request: Request) -> Response:
         "# TYPE peerhaven_inbox_rejected_total counter",
         *(f'peerhaven_inbox_rejected_total{{reason="{reason}"}} {count}'
           for reason, count in sorted(m.inbox_rejected.items())),
+        *_metric("peerhaven_crisis_unacknowledged", "gauge",
+                 "Crisis alerts no moderator has acknowledged yet.", crisis["waiting"]),
+        *_histogram("peerhaven_crisis_ack_seconds",
+                    "Seconds from a crisis post's arrival to a moderator's acknowledgement.",
+                    crisis),
     ]  # fmt: skip
     return PlainTextResponse("\n".join(lines) + "\n", media_type="text/plain; version=0.0.4")
 
 
 def _metric(name: str, kind: str, text: str, value: float) -> list[str]:
     return [f"# HELP {name} {text}", f"# TYPE {name} {kind}", f"{name} {value}"]
+
+
+def _histogram(name: str, text: str, stats: dict[str, Any]) -> list[str]:
+    """A histogram computed from the database (every process reports the same)."""
+    buckets = [f'{name}_bucket{{le="{le:g}"}} {count}' for le, count in stats["buckets"]]
+    return [
+        f"# HELP {name} {text}", f"# TYPE {name} histogram", *buckets,
+        f'{name}_bucket{{le="+Inf"}} {stats["acked"]}', f"{name}_sum {stats['seconds']}",
+        f"{name}_count {stats['acked']}",
+    ]  # fmt: skip
 
 
 def authorized(request: Request) -> Response | None:

@@ -1,0 +1,111 @@
+"""Crisis alerts to moderators (read by the live stream, after an id), the webhook queue
+they double as, and who is on duty."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import asyncpg
+
+Executor = asyncpg.Connection | asyncpg.Pool
+
+# Processes listening for new alerts (their live streams) are woken by this notification.
+CHANNEL = "crisis_alerts"
+
+
+async def add(
+    conn: asyncpg.Connection,
+    event_id: int,
+    *,
+    kind: str,
+    audience: str,
+    at: datetime,
+    webhook: bool,
+) -> int | None:
+    """One alert of each kind per event; None when it exists."""
+    alert_id = await conn.fetchval(
+        "INSERT INTO crisis_alerts (event_id, kind, audience, created_at, webhook_state, "
+        "webhook_next_at) VALUES ($1, $2, $3, $4, $5, $6) "
+        "ON CONFLICT (event_id, kind) DO NOTHING RETURNING id",
+        event_id, kind, audience, at, "pending" if webhook else "none", at if webhook else None,
+    )  # fmt: skip
+    if alert_id is not None:
+        await conn.execute("SELECT pg_notify($1, $2)", CHANNEL, str(alert_id))
+    return alert_id
+
+
+async def after(db: Executor, last_id: int, *, limit: int = 100) -> list[dict[str, Any]]:
+    """Alerts newer than ``last_id`` with their event, oldest first."""
+    rows = await db.fetch(
+        """
+        SELECT a.id, a.kind, a.audience, a.created_at, e.id AS event_id, e.level, e.method,
+               e.evidence, e.lang, e.group_id, g.username AS group_slug, e.review_item_id,
+               e.arrived_at, e.message_at, e.acknowledged_at, e.acknowledged_by
+        FROM crisis_alerts a JOIN crisis_events e ON e.id = a.event_id
+        LEFT JOIN local_actors g ON g.id = e.group_id
+        WHERE a.id > $1 ORDER BY a.id LIMIT $2
+        """,
+        last_id, limit,
+    )  # fmt: skip
+    return [dict(r) for r in rows]
+
+
+async def open_alerts(db: Executor) -> list[dict[str, Any]]:
+    """Unacknowledged events' alerts, for a stream that starts without a Last-Event-ID."""
+    rows = await db.fetch(
+        "SELECT a.id FROM crisis_alerts a JOIN crisis_events e ON e.id = a.event_id "
+        "WHERE e.acknowledged_at IS NULL ORDER BY a.id LIMIT 1"
+    )
+    return await after(db, rows[0]["id"] - 1) if rows else []
+
+
+async def last_id(db: Executor) -> int:
+    return int(await db.fetchval("SELECT coalesce(max(id), 0) FROM crisis_alerts"))
+
+
+async def claim_webhooks(
+    pool: asyncpg.Pool, now: datetime, *, limit: int = 10, lease: timedelta
+) -> list[dict[str, Any]]:
+    """Alerts whose webhook is due, leased to this worker."""
+    rows = await pool.fetch(
+        """
+        UPDATE crisis_alerts SET webhook_lease_until = $1::timestamptz + $3::interval,
+               webhook_attempts = webhook_attempts + 1
+        WHERE id IN (
+            SELECT id FROM crisis_alerts
+            WHERE webhook_state = 'pending' AND webhook_next_at <= $1
+              AND (webhook_lease_until IS NULL OR webhook_lease_until < $1)
+            ORDER BY id FOR UPDATE SKIP LOCKED LIMIT $2
+        ) RETURNING id, webhook_attempts
+        """,
+        now, limit, lease,
+    )  # fmt: skip
+    return [dict(r) for r in rows]
+
+
+async def webhook_done(
+    db: Executor, alert_id: int, *, state: str, error: str | None = None,
+    retry_at: datetime | None = None,
+) -> None:  # fmt: skip
+    """``sent``, ``failed`` (given up), or ``pending`` again at ``retry_at``."""
+    await db.execute(
+        "UPDATE crisis_alerts SET webhook_state = $2, webhook_error = $3, "
+        "webhook_next_at = coalesce($4, webhook_next_at), webhook_lease_until = NULL "
+        "WHERE id = $1",
+        alert_id, state, error, retry_at,
+    )  # fmt: skip
+
+
+async def set_duty(db: Executor, actor_id: int, on: bool) -> None:
+    if on:
+        await db.execute(
+            "INSERT INTO crisis_duty (actor_id) VALUES ($1) ON CONFLICT DO NOTHING", actor_id
+        )
+    else:
+        await db.execute("DELETE FROM crisis_duty WHERE actor_id = $1", actor_id)
+
+
+async def on_duty(db: Executor) -> list[int]:
+    rows = await db.fetch("SELECT actor_id FROM crisis_duty ORDER BY since")
+    return [r["actor_id"] for r in rows]
