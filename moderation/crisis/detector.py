@@ -11,6 +11,9 @@ Phrases are found clause by clause, and each finding is weighed in its clause:
 - a recovery story in the past ("two years ago I tried to end my life") drops it, unless
   the same clause says it is happening now;
 - quotation, song lyrics and news drop it to none.
+Indirect warning signs (farewells, giving things away, refusing help, hiding) count only
+together: two of them, or one with distress or method talk, make a post urgent; so does
+method talk with a time ("tonight", "now").
 It is a safety net for humans, not a judge: it holds and alerts, never deletes."""
 
 from __future__ import annotations
@@ -22,7 +25,10 @@ from dataclasses import dataclass, field
 from moderation.crisis.lexicon import Lexicon, load_lexicons
 
 LEVELS = ("none", "concern", "urgent")
-_CLAUSES = re.compile(r"(?<=[.!?;\n])\s+|\s+(?:but|pero|aber|mais|mas)\s+", re.IGNORECASE)
+_BUT = {"en": "but", "es": "pero|sino", "de": "aber|sondern", "fr": "mais", "pt": "mas|porem"}
+_SENTENCE = r"(?<=[.!?;\n])\s+"
+# Inside a clause, a negation does not reach past a comma, colon or dash.
+_PAUSE = re.compile(r"[,:\u2013\u2014(]|\s-\s")
 
 
 @dataclass(frozen=True)
@@ -71,24 +77,31 @@ class Detector:
         folded = fold(text)
         whole_quoted = lexicon.quoted(folded)
         findings: list[Finding] = []
-        for clause in _CLAUSES.split(folded):
+        but = _BUT.get(lang, _BUT["en"])
+        for clause in re.split(rf"{_SENTENCE}|\s+(?:{but})\s+", folded):
             findings += self._clause(lexicon, clause, whole_quoted)
         counted = [f for f in findings if not f.dropped]
-        level = "none"
-        for finding in counted:
-            if finding.kind in ("urgent", "concern") and LEVELS.index(finding.kind) > LEVELS.index(
-                level
-            ):
-                level = finding.kind
-        method = any(f.kind == "method" for f in counted)
-        if method and level == "none":
+        kinds = {f.kind for f in counted}
+        warnings = {f.phrase for f in counted if f.kind == "warning"}
+        method = "method" in kinds
+        if "urgent" in kinds:
+            level = "urgent"
+        elif len(warnings) >= 2 or (warnings and ("concern" in kinds or method)):
+            level = "urgent"  # warning signs together, or with distress or means
+        elif method and not whole_quoted and lexicon.imminent(folded):
+            level = "urgent"  # means and a time: "the rope is ready. saturday"
+        elif "concern" in kinds or method:
             level = "concern"  # talk of means outside a quotation is never "none"
+        else:
+            level = "none"
+        if level != "urgent":
+            counted = [f for f in counted if f.kind != "warning"]  # alone they say little
         evidence = tuple(dict.fromkeys(f.phrase for f in counted))
         return CrisisResult(level, method, evidence, lang, tuple(findings))
 
     def _clause(self, lexicon: Lexicon, clause: str, whole_quoted: bool) -> list[Finding]:
         found = []
-        for kind in ("urgent", "concern", "method"):
+        for kind in ("urgent", "warning", "concern", "method"):
             for match in lexicon.find(kind, clause):
                 found.append(self._weigh(lexicon, kind, match, clause, whole_quoted))
         return found
@@ -97,7 +110,7 @@ class Detector:
         self, lexicon: Lexicon, kind: str, match: re.Match[str], clause: str, quoted: bool
     ) -> Finding:
         phrase = match.group(0).strip()
-        before = clause[max(0, match.start() - 40) : match.start()]
+        before = _PAUSE.split(clause[max(0, match.start() - 40) : match.start()])[-1]
         if lexicon.negated(before, phrase):
             return Finding(kind, phrase, "negation")
         if lexicon.idiom_covers(clause, match.start(), match.end()):
@@ -106,6 +119,9 @@ class Detector:
             return Finding(kind, phrase, "quotation")
         if lexicon.past(clause) and not lexicon.present(clause):
             return Finding(kind, phrase, "past")
-        if kind == "urgent" and lexicon.third_person(clause) and not lexicon.first_person(clause):
-            return Finding("concern", phrase)
+        if kind in ("urgent", "warning") and (
+            lexicon.about_someone_else(clause, match.start(), match.end())
+            or lexicon.in_quotation_marks(clause, match.start())
+        ):
+            return Finding("concern", phrase)  # someone else's words or plight
         return Finding(kind, phrase)

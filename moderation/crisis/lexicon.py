@@ -11,8 +11,13 @@ from collections.abc import Iterable
 from pathlib import Path
 
 DATA = Path(__file__).parent / "data"
-PATTERN_KEYS = ("urgent", "concern", "method", "negation", "idiom", "third_person",
-                "first_person", "past", "present", "quote")  # fmt: skip
+PATTERN_KEYS = ("urgent", "warning", "concern", "method", "imminent", "negation", "idiom",
+                "third_person", "first_person", "past", "present", "quote")  # fmt: skip
+FOUND_KEYS = ("urgent", "warning", "concern", "method")  # reported as evidence
+# Words in quotation marks (an apostrophe inside a word is not a quotation mark).
+_QUOTED = re.compile(
+    r"\"[^\"]+\"|\u201c[^\u201d]+\u201d|\u00ab[^\u00bb]+\u00bb|(?<!\w)'.+?'(?!\w)"
+)
 
 
 class LexiconError(ValueError):
@@ -23,7 +28,7 @@ def _compile(patterns: list[str], where: str) -> re.Pattern[str] | None:
     if not patterns:
         return None
     try:
-        return re.compile(r"\b(?:" + "|".join(f"(?:{p})" for p in patterns) + r")\b")
+        return re.compile(r"\b(?:" + "|".join(f"(?:{p})" for p in patterns) + r")(?!\w)")
     except re.error as exc:
         raise LexiconError(f"{where}: {exc}") from None
 
@@ -33,8 +38,8 @@ class Lexicon:
         self.lang = lang
         self.stopwords = frozenset(data.get("stopwords", []))
         self.patterns = {k: _compile(data.get(k, []), f"{where}:{k}") for k in PATTERN_KEYS}
-        self._each = {k: [re.compile(rf"\b(?:{p})\b") for p in data.get(k, [])]
-                      for k in ("urgent", "concern", "method")}  # fmt: skip
+        self._each = {k: [re.compile(rf"\b(?:{p})(?!\w)") for p in data.get(k, [])]
+                      for k in FOUND_KEYS}  # fmt: skip
 
     def find(self, kind: str, text: str) -> Iterable[re.Match[str]]:
         """Every phrase of this kind in the text (each pattern once, so overlapping phrases
@@ -48,7 +53,7 @@ class Lexicon:
         return pattern is not None and pattern.search(text) is not None
 
     def negated(self, before: str, phrase: str) -> bool:
-        words = before.split()[-5:]
+        words = before.split()[-3:]
         return self._has("negation", " ".join(words))
 
     def idiom_covers(self, clause: str, start: int, end: int) -> bool:
@@ -61,14 +66,36 @@ class Lexicon:
     def quoted(self, text: str) -> bool:
         return self._has("quote", text)
 
+    def imminent(self, text: str) -> bool:
+        return self._has("imminent", text)
+
+    @staticmethod
+    def in_quotation_marks(clause: str, start: int) -> bool:
+        """Someone's words in quotation marks ("my son said 'I'm going to kill myself'")."""
+        return any(m.start() < start < m.end() for m in _QUOTED.finditer(clause))
+
+    def about_someone_else(self, clause: str, start: int, end: int) -> bool:
+        """Another person named in the clause, with no first person between that mention and
+        the phrase ("my friend posted that she's ending it tonight")."""
+        pattern = self.patterns["third_person"]
+        if pattern is None:
+            return False
+        for mention in pattern.finditer(clause):
+            if start <= mention.start() < end:
+                continue  # part of the phrase itself ("tell my mum I love her")
+            if mention.start() < start:
+                between = clause[mention.end() : end]
+            else:
+                between = clause[start : mention.start()]
+            if not self.first_person(between):
+                return True
+        return False
+
     def past(self, clause: str) -> bool:
         return self._has("past", clause)
 
     def present(self, clause: str) -> bool:
         return self._has("present", clause)
-
-    def third_person(self, clause: str) -> bool:
-        return self._has("third_person", clause)
 
     def first_person(self, text: str) -> bool:
         return self._has("first_person", text)

@@ -48,6 +48,77 @@ def test_rules(
         assert any(f.dropped == dropped for f in result.findings)
 
 
+@pytest.mark.parametrize(
+    ("text", "lang", "level"),
+    [
+        # negation stops at a comma / colon
+        ('no aguanto más, hoy me mato', None, 'urgent'),
+        ('Não aguento mais, hoje eu me mato', None, 'urgent'),
+        ('Bitte keine Predigt, ich hab mich entschieden.', None, 'urgent'),
+        ("Je n'en peux plus, je vais me tuer ce soir", None, 'urgent'),
+        ("please no lectures: I'm going to kill myself tonight", None, 'urgent'),
+        # warning signs together
+        ('I gave my guitar to my brother. Thank you for everything.', None, 'urgent'),
+        ('Thank you for everything!', None, 'none'),
+        ('Regalé mi gato a mi prima. Gracias por todo.', None, 'urgent'),
+        ('gracias por todo, nos vemos mañana', None, 'none'),
+        ('Ich habe meine Bücher verschenkt. Danke für alles.', None, 'urgent'),
+        ('Danke für alles, bis morgen!', None, 'none'),
+        ("J'ai donné mon chien à ma soeur. Merci pour tout.", None, 'urgent'),
+        ('Merci pour tout, à demain !', None, 'none'),
+        ('Doei minhas roupas e deixei uma carta pra minha mãe.', None, 'urgent'),
+        ('obrigada por tudo, até amanhã', None, 'none'),
+        # means with a time
+        ('I have the pills here. Tonight.', None, 'urgent'),
+        ('Tengo la cuerda en el coche. El sábado.', None, 'urgent'),
+        ('Das Seil liegt im Keller. Morgen.', 'de', 'urgent'),
+        ("J'ai la corde. Ce soir.", None, 'urgent'),
+        ('A corda tá no armário. Hoje à noite.', None, 'urgent'),
+        # third person: someone else's intent is concern
+        ("my friend posted that she's ending it tonight", None, 'concern'),
+        ("my brother doesn't know I'm ending it tonight", None, 'urgent'),
+        ('Mi amiga publicó que esta noche se termina todo', None, 'concern'),
+        ('Ein Kollege hat seine Sachen verschenkt und sich verabschiedet', None, 'concern'),
+        ('Mon coloc a donné ses affaires et dit adieu à tout le monde', None, 'concern'),
+        ('Meu amigo disse que hoje acaba com tudo', None, 'concern'),
+        # quotation marks: someone's words
+        ("my son said 'I'm going to kill myself' and laughed", None, 'concern'),
+        ('Mi novio me dijo "me voy a matar" y colgó', None, 'concern'),
+        # German negation after the verb
+        ('Ich bringe mich nicht um, keine Sorge', None, 'none'),
+        ('Ich bringe mich heute um', None, 'urgent'),
+        # past with a year
+        ("En 2018 j'avais avalé toutes mes pilules. Aujourd'hui je vais bien.", None, 'none'),
+        ('In 2015 I swallowed all my pills. Now I volunteer at a crisis line.', None, 'none'),
+        ('Em 2019 tomei todos os meus remédios. Hoje estou bem.', None, 'none'),
+        # idioms: hair cut
+        ('me corté el flequillo yo sola, qué desastre', None, 'none'),
+        ('Je me suis coupé la frange, catastrophe', None, 'none'),
+        ('cortei o cabelo sozinha, ficou horrível', None, 'none'),
+        # last post (previous post) vs last post
+        ('Thanks for the replies on my last post!', None, 'none'),
+        ('last post. take care of each other', None, 'urgent'),
+        ('gracias por los comentarios en mi último post', None, 'none'),
+        # location now
+        ('estoy en la azotea y no pienso bajar', None, 'urgent'),
+        ("Je suis sur le pont, c'est assez haut", None, 'urgent'),
+        ('tô na beira da ponte agora', 'pt', 'urgent'),
+        ('Ich stehe auf der Brücke', None, 'urgent'),
+        ("I'm standing on the overpass", None, 'urgent'),
+        # refusing help + already done
+        ('não vou ligar pra ninguém. já fiz', None, 'urgent'),
+        ('no quiero ambulancia, ya me las tomé', None, 'urgent'),
+    ],
+)  # fmt: skip
+def test_rules_in_each_language(
+    detector: Detector, text: str, lang: str | None, level: str
+) -> None:
+    """Negation stops at a pause; warning signs count together or with means; means with a
+    time is urgent; someone else's words or plight is concern; idioms, past, previous posts."""
+    result = detector.check(text, lang)
+    assert result.level == level, result
+
+
 def test_language_is_detected_or_taken(detector: Detector) -> None:
     assert detector.check("je ne sais plus quoi faire de ma vie").lang == "fr"
     assert detector.check("no sé qué hacer con mi vida, estoy muy cansada").lang == "es"
