@@ -7,16 +7,22 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
 import httpx
 
+from federation.documents import actor_document
 from federation.local import create_actor
 from federation.parse import parse_document
+from federation.urls import LocalUrls
+from federation.verification import profile_field
 from federation.wire import ActorDoc
 from server.api.auth import hash_token
 from storage import follows, tokens
+from storage.actors import LocalActor
+from storage.verification import StaffVerification
 from tests.conftest import LiveServer
 from tests.corpus import corpus_dir
 from tests.federation.group_rig import Members, post, received, saying
@@ -24,6 +30,7 @@ from tests.peer import Peer
 from tests.processes import clean_env, peerhaven
 
 AP = {"Accept": "application/activity+json"}
+NOW = datetime(2026, 1, 15, 9, 30, tzinfo=UTC)
 # A Mastodon actor with profile fields, as mastodon.social serves it.
 MASTODON_ACTOR = ("activities", "mastodon", "fedidocs-live-captures",
                   "actor_gargron@mastodon.social.json")  # fmt: skip
@@ -56,7 +63,6 @@ async def actions(api: httpx.AsyncClient, target: str) -> list[str]:
 async def test_a_verified_professional_carries_a_mastodon_profile_field(
     live_server: LiveServer, api: httpx.AsyncClient, peer: Peer
 ) -> None:
-    corpus = json.loads(corpus_dir(*MASTODON_ACTOR[:-1]).joinpath(MASTODON_ACTOR[-1]).read_text())
     await create_actor(
         live_server.pool, kind="Person", username="pat", name="Pat", role="professional"
     )
@@ -75,16 +81,9 @@ async def test_a_verified_professional_carries_a_mastodon_profile_field(
     assert answer.json()["verified_by"] == "ada" and answer.json()["verified"] is True
     doc = await actor_json(pat_url)
 
-    # The same shape as Mastodon's: the field's keys and types, and the context's terms.
+    # Compared with a Mastodon actor's in test_the_field_has_the_shape_of_mastodons below.
     [field] = doc["attachment"]
-    [theirs, *_] = corpus["attachment"]
-    assert set(field) == set(theirs) == {"type", "name", "value"}
-    assert field["type"] == theirs["type"] == "PropertyValue"
-    assert all(isinstance(field[k], str) for k in field)
-    ours, mastodons = context_terms(doc), context_terms(corpus)
-    for term in ("schema", "PropertyValue", "value"):
-        assert ours[term] == mastodons[term], term
-    assert doc["@context"][0] == corpus["@context"][0]
+    assert_mastodon_shape(doc, field)
     assert field["name"] == "Verified professional"
     assert field["value"].startswith("Licensed counsellor (verified by ada, ")
 
@@ -112,6 +111,40 @@ async def test_a_verified_professional_carries_a_mastodon_profile_field(
     assert await actions(api, pat_url) == ["staff_unverify", "staff_verify"]
     await live_server.run_workers()
     assert len(received(peer, "Update")) == 2
+
+
+def assert_mastodon_shape(doc: dict[str, Any], field: dict[str, Any]) -> None:
+    """A profile field as Mastodon writes one: its keys and their types, and the context
+    terms that declare PropertyValue and value."""
+    assert set(field) == {"type", "name", "value"} and field["type"] == "PropertyValue"
+    assert all(isinstance(field[k], str) for k in field)
+    terms = context_terms(doc)
+    assert (terms["schema"], terms["PropertyValue"], terms["value"]) == (
+        "http://schema.org#", "schema:PropertyValue", "schema:value"
+    )  # fmt: skip
+
+
+def test_the_field_has_the_shape_of_mastodons() -> None:
+    """Our verified professional's actor against mastodon.social's actor in the corpus."""
+    corpus = json.loads(corpus_dir(*MASTODON_ACTOR[:-1]).joinpath(MASTODON_ACTOR[-1]).read_text())
+    user = LocalActor(
+        1, "Person", "pat", "Pat", "", None, False, True, False, "PEM", "", NOW, role="professional"
+    )
+    verified = StaffVerification(1, "Licensed counsellor", "ada", NOW)
+    doc = actor_document(user, LocalUrls("https://haven.example"), fields=[profile_field(verified)])
+    [field] = doc["attachment"]
+    [theirs, *_] = corpus["attachment"]
+    assert set(field) == set(theirs)
+    assert {k: type(v) for k, v in field.items()} == {k: type(v) for k, v in theirs.items()}
+    assert field["type"] == theirs["type"] == "PropertyValue"
+    ours, mastodons = context_terms(doc), context_terms(corpus)
+    for term in ("schema", "PropertyValue", "value"):
+        assert ours[term] == mastodons[term], term
+    assert doc["@context"][:2] == corpus["@context"][:2]  # ActivityStreams, security
+    assert_mastodon_shape(corpus, theirs)  # the checks the live test makes hold for Mastodon
+    assert field["value"] == "Licensed counsellor (verified by ada, 2026-01-15)"
+    parsed = parse_document(doc)
+    assert isinstance(parsed, ActorDoc) and parsed.fields[0].name == "Verified professional"
 
 
 async def test_only_an_admin_verifies_and_only_professionals(
