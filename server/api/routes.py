@@ -10,7 +10,7 @@ from starlette.routing import Route
 
 from server.api import anonymous as anon
 from server.api import blocklists as bl
-from server.api import groups
+from server.api import crisis, groups
 from server.api import moderation as mod
 from server.api import verification as ver
 
@@ -89,6 +89,18 @@ ENDPOINTS: list[tuple[str, str, Any, str, dict[str, tuple[str, bool]]]] = [
     ("/blocklist/settings", "PUT", bl.settings, "Change the consensus settings",
      {"threshold": ("number", False), "mode": ("string", False), "merge": ("string", False),
       "max_change_share": ("number", False), "allowlist_mode": ("boolean", False)}),
+    ("/crisis/stream", "GET", crisis.stream,
+     "Crisis alerts as Server-Sent Events (Last-Event-ID resumes)", {}),
+    ("/crisis/events", "GET", crisis.events,
+     "Crisis events with what was sent and who acknowledged (?open=true)", {}),
+    ("/crisis/events/{id}/ack", "POST", crisis.acknowledge, "Acknowledge a crisis event", {}),
+    ("/crisis/duty", "GET", crisis.duty, "Whether the caller is on crisis duty", {}),
+    ("/crisis/duty", "PUT", crisis.duty, "Take or leave crisis duty",
+     {"on_duty": ("boolean", True)}),
+    ("/groups/{slug}/crisis", "GET", crisis.group_settings, "The group's crisis settings", {}),
+    ("/groups/{slug}/crisis", "PUT", crisis.group_settings,
+     "Message people marked concern too; the country whose lines members get",
+     {"concern_message": ("boolean", False), "country": ("string", False)}),
     ("/anonymous", "GET", anon.listing,
      "Anonymous submissions, without their authors (?group=SLUG&state=pending|...|all)", {}),
     ("/anonymous/bans", "POST", anon.ban,
