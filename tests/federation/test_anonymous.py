@@ -19,8 +19,12 @@ import aiohttp
 import httpx
 import pytest
 
+from federation.anonymous import check_keyword, parse
+from federation.direct import message_text
 from federation.local import create_actor
+from federation.parse import parse_document
 from federation.signatures.cavage import sign_request
+from federation.wire import Activity, APObject
 from server.api.auth import hash_token
 from storage import tokens
 from tests.conftest import LiveServer
@@ -263,3 +267,168 @@ async def test_a_members_keyword_dm_is_held_approved_and_published_by_the_group(
     assert len(material) > 40
     leaks = [(where, s) for where, text in material.items() for s in r.secrets if s in text]
     assert leaks == []
+
+
+async def test_decline_tells_the_author_the_moderators_note(rig: Rig) -> None:
+    r = rig
+    submission = await submit(r, "please share this for me")
+    declined = await r.admin.post(
+        f"/anonymous/{submission['id']}", json={"decision": "decline", "note": "names inside"}
+    )
+    assert declined.status_code == 200, declined.text
+    assert declined.json()["state"] == "declined" and declined.json()["published"] is None
+    twice = await r.admin.post(f"/anonymous/{submission['id']}", json={"decision": "approve"})
+    assert twice.status_code == 409
+    await r.server.run_workers()
+    [told] = creates_from_group(r.home, r.group_url)
+    assert told["object"]["to"] == [r.author.actor_id]
+    assert "not published" in told["object"]["content"]
+    assert "names inside" in told["object"]["content"]
+    for peer in (r.mastodon, r.lemmy):
+        assert creates_from_group(peer, r.group_url) == []
+    [entry] = (await r.admin.get("/audit", params={"action": "anonymous_decline"})).json()
+    assert entry["reason"] == "names inside" and r.author.actor_id not in json.dumps(entry)
+
+
+async def test_a_non_members_keyword_dm_is_refused(rig: Rig) -> None:
+    r = rig
+    stranger = r.home.add_actor("stranger")
+    await r.send(r.home, stranger, direct(r.home, stranger, r.group_url, "!anon let me in"))
+    [reject] = received(r.home, "Reject")
+    assert reject["summary"] == "only members may post anonymously to this group"
+    # Mastodon shows no Reject: the group's direct message says the same.
+    [told] = creates_from_group(r.home, r.group_url)
+    assert told["object"]["to"] == [stranger.actor_id]
+    assert "only members may post anonymously" in told["object"]["content"]
+    assert (await r.admin.get("/anonymous", params={"state": "all"})).json() == []
+
+
+async def test_a_replayed_dm_is_one_submission(rig: Rig) -> None:
+    r = rig
+    doc = direct(r.home, r.author, r.group_url, "!anon once only")
+    await r.send(r.home, r.author, doc)
+    await r.send(r.home, r.author, doc)  # the same activity again
+    # The same note in a new Create (a server re-sending it): still the same submission.
+    resent = {**doc, "id": f"{doc['object']['id']}/activity-again"}
+    await r.send(r.home, r.author, resent)
+    listed = (await r.admin.get("/anonymous", params={"state": "all"})).json()
+    assert [s["content"] for s in listed] == ["once only"]
+    result = await r.server.pool.fetchval(
+        "SELECT result FROM inbox_activities WHERE activity_id = $1", resent["id"]
+    )
+    assert result == "anonymous submission to circle received before"
+
+
+async def test_the_keyword_alone_gets_a_helpful_answer_and_the_keyword_is_a_setting(
+    rig: Rig,
+) -> None:
+    r = rig
+    await r.send(r.home, r.author, direct(r.home, r.author, r.group_url, "  !ANON  "))
+    [told] = creates_from_group(r.home, r.group_url)
+    assert told["object"]["to"] == [r.author.actor_id]
+    assert "write your post after !anon" in told["object"]["content"]
+    assert (await r.admin.get("/anonymous", params={"state": "all"})).json() == []
+
+    wrong = await r.admin.patch("/groups/circle", json={"anonymous_keyword": "two words"})
+    assert wrong.status_code == 400 and "anonymous_keyword" in wrong.json()["fields"]
+    changed = await r.admin.patch("/groups/circle", json={"anonymous_keyword": "#Quiet"})
+    assert changed.status_code == 200 and changed.json()["anonymous_keyword"] == "#Quiet"
+    await r.server.run_workers()
+    # The keyword is not in the actor: followers get no Update for it.
+    assert received(r.mastodon, "Update") == []
+    await r.send(r.home, r.author, direct(r.home, r.author, r.group_url, "#quiet hello"))
+    # The old keyword is an ordinary direct message now: a public group refuses it.
+    await r.send(r.home, r.author, direct(r.home, r.author, r.group_url, "!anon hello"))
+    listed = (await r.admin.get("/anonymous")).json()
+    assert [s["content"] for s in listed] == ["hello"]
+    [reject] = received(r.home, "Reject")
+    assert reject["summary"] == "this group shares only public posts"
+
+
+async def test_a_members_only_group_publishes_to_its_members_alone(rig: Rig) -> None:
+    r = rig
+    patched = await r.admin.patch("/groups/circle", json={"visibility": "members"})
+    assert patched.status_code == 200, patched.text
+    submission = await submit(r, "only for us")
+    approved = await r.mod.post(f"/anonymous/{submission['id']}", json={"decision": "approve"})
+    note_id = approved.json()["published"]
+    await r.server.run_workers()
+    for peer in (r.mastodon, r.lemmy):
+        [create_doc] = creates_from_group(peer, r.group_url)
+        assert create_doc["object"]["id"] == note_id
+        assert create_doc["to"] == [f"{r.group_url}/followers"]
+        assert AS + "#Public" not in json.dumps(create_doc)
+    assert (await fetch(note_id, r.carol))[0] == 200  # a member's server
+    assert (await fetch(note_id))[0] == 401  # unsigned
+    status, outbox = await fetch(f"{r.group_url}/outbox")
+    assert status == 200 and note_id not in outbox  # as for its copies of members' posts
+
+
+async def test_a_moderator_of_another_group_cannot_see_or_decide(rig: Rig) -> None:
+    r = rig
+    submission = await submit(r)
+    assert (await r.other.get("/anonymous", params={"group": "circle"})).status_code == 403
+    assert (await r.other.get("/anonymous")).json() == []  # only the groups they moderate
+    for path, payload in (
+        (f"/anonymous/{submission['id']}", {"decision": "approve"}),
+        (f"/anonymous/{submission['id']}/unseal", {"reason": "curious"}),
+        ("/anonymous/bans", {"submission": submission["id"]}),
+    ):
+        assert (await r.other.post(path, json=payload)).status_code == 403
+    assert (await r.anon.get("/anonymous")).status_code == 401
+    assert (await r.mod.get("/anonymous")).json()[0]["id"] == submission["id"]
+    bad = await r.mod.post("/anonymous/bans", json={"submission": 1, "note": "https://x.example"})
+    assert bad.status_code == 400
+    assert (await r.mod.post("/anonymous/999/unseal", json={"reason": "x"})).status_code == 404
+    # Nothing was unsealed or banned by the refused calls.
+    audit = (await r.admin.get("/audit")).json()
+    assert not [e for e in audit if e["action"] in ("anonymous_unseal", "member_ban")]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("!anon hello there", "hello there"),
+        ("!ANON hello", "hello"),
+        ("  !Anon \n\n first line\nsecond  ", "first line\nsecond"),
+        ("!anon\tafter a tab", "after a tab"),
+        ("!anon", ""),
+        ("!anon   \n ", ""),
+        ("!anonymous hello", None),
+        ("hello !anon", None),
+        ("", None),
+    ],
+)
+def test_keyword_parsing(text: str, expected: str | None) -> None:
+    assert parse(text, "!anon") == expected
+
+
+def test_a_custom_keyword_is_taken_literally() -> None:
+    assert parse("a.b? text", "a.b?") == "text"
+    assert parse("axb? text", "a.b?") is None
+    assert check_keyword("!anon") is None and check_keyword("#Quiet") is None
+    assert check_keyword("two words") and check_keyword("") and check_keyword("x" * 33)
+    assert check_keyword(3)
+
+
+def test_message_text_drops_the_opening_mention() -> None:
+    doc = direct_note_doc("<p>hello <b>world</b></p><p>again</p>")
+    parsed = parse_document(doc)
+    assert isinstance(parsed, Activity) and isinstance(parsed.object, APObject)
+    assert message_text(parsed.object) == "!anon hello world\n\nagain"
+
+
+def direct_note_doc(content: str) -> dict[str, Any]:
+    group = "https://peer.example/groups/circle"
+    mention = (
+        f'<span class="h-card"><a href="{group}" class="u-url mention">@<span>circle</span>'
+        "</a></span>"
+    )
+    note = {
+        "id": "https://m.example/users/a/statuses/1", "type": "Note",
+        "attributedTo": "https://m.example/users/a", "to": [group], "cc": [],
+        "content": f"<p>{mention} !anon {content[3:]}",
+        "tag": [{"type": "Mention", "href": group}],
+    }  # fmt: skip
+    return {"@context": AS, "id": note["id"] + "/activity", "type": "Create",
+            "actor": "https://m.example/users/a", "to": [group], "object": note}  # fmt: skip
