@@ -15,9 +15,7 @@ PATTERN_KEYS = ("urgent", "warning", "concern", "method", "imminent", "negation"
                 "third_person", "first_person", "past", "present", "quote")  # fmt: skip
 FOUND_KEYS = ("urgent", "warning", "concern", "method")  # reported as evidence
 # Words in quotation marks (an apostrophe inside a word is not a quotation mark).
-_QUOTED = re.compile(
-    r"\"[^\"]+\"|\u201c[^\u201d]+\u201d|\u00ab[^\u00bb]+\u00bb|(?<!\w)'.+?'(?!\w)"
-)
+_QUOTED = re.compile(r"\"[^\"]+\"|\u201c[^\u201d]+\u201d|\u00ab[^\u00bb]+\u00bb|(?<!\w)'.+?'(?!\w)")
 
 
 class LexiconError(ValueError):
