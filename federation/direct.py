@@ -22,7 +22,7 @@ from typing import Protocol
 
 import asyncpg
 
-from federation import anonymous, relay
+from federation import anonymous, crisis_reply, relay
 from federation.context import FederationContext
 from federation.sanitize import to_plain_text
 from federation.wire import Activity, APObject
@@ -44,7 +44,7 @@ class Taken(Protocol):
 DirectHandler = Callable[[FederationContext, DirectMessage], Awaitable[Taken | None]]
 
 # In order; the first that takes a message handles it.
-HANDLERS: tuple[DirectHandler, ...] = (anonymous.take,)
+HANDLERS: tuple[DirectHandler, ...] = (crisis_reply.take, anonymous.take)
 
 # Mastodon writes "@group" (or "@group@host") at the start of a direct message.
 _LEADING_MENTIONS = re.compile(r"^(?:\s*@[\w.-]+(?:@[\w.:-]+)?)+")

@@ -156,14 +156,15 @@ class Moderation:
     ) -> CrisisReply:
         """The message for a person writing in ``lang``: the group's own lines first, then
         the instance's, for ``country`` (asked for), else the group's, else the instance's."""
+        asked = country is not None
         if country is None and group_id is not None:
             country = (await crisis_settings.get(self.pool, group_id)).country
         country = (country or self.default_country).upper()
         rows = await resources.for_country(self.pool, country, group_id)
         own = [Resource.from_row(r) for r in rows if r["group_id"] is not None]
         shared = [Resource.from_row(r) for r in rows if r["group_id"] is None]
-        chosen = choose(own, lang, country) if own else []
-        chosen += [r for r in choose(shared, lang, country) if r not in chosen]
+        chosen = choose(own, lang, country, asked=asked) if own else []
+        chosen += [r for r in choose(shared, lang, country, asked=asked) if r not in chosen]
         return compose(self.templates, lang, country, chosen[:3], group_name)
 
     async def screen_group(self, group_id: int, activity: Activity, now: datetime) -> Verdict:

@@ -57,3 +57,10 @@ async def for_country(db: Executor, country: str, group_id: int | None) -> list[
         [country, "INT"], group_id,
     )  # fmt: skip
     return [dict(r) for r in rows]
+
+
+async def knows_country(db: Executor, country: str) -> bool:
+    """Whether the directory has lines for ``country`` (a code a person may ask for)."""
+    return bool(await db.fetchval(
+        "SELECT EXISTS (SELECT 1 FROM crisis_resources WHERE country = $1)", country
+    ))  # fmt: skip

@@ -98,11 +98,17 @@ def read_directory(root: Path) -> list[Resource]:
 
 
 def choose(
-    resources: list[Resource], lang: str, country: str | None, *, limit: int = 3
+    resources: list[Resource],
+    lang: str,
+    country: str | None,
+    *,
+    limit: int = 3,
+    asked: bool = False,
 ) -> list[Resource]:
     """The crisis lines for a person writing in ``lang``, on an instance in ``country``:
     that country's lines that answer in the language (or that say nothing of languages,
-    when the language is the country's), crisis lines before emergency numbers, the
+    when the language is the country's; any of its lines when the person ``asked`` for that
+    country), crisis lines before emergency numbers, the
     structured directory before the list; else international lines; else nothing."""
     country = (country or "").upper()
 
@@ -115,6 +121,9 @@ def choose(
         return (0 if r.kind == "crisis_line" else 1, 0 if r.languages else 1)
 
     local = sorted((r for r in resources if r.country == country and speaks(r)), key=rank)
+    if not local and asked:
+        # The person asked for this country: its lines, whatever language they answer in.
+        local = sorted((r for r in resources if r.country == country), key=rank)
     if local:
         return local[:limit]
     international = sorted((r for r in resources if r.country == "INT" and speaks(r)), key=rank)

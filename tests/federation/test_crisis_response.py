@@ -18,11 +18,13 @@ import httpx
 import pytest
 from aiohttp import web
 
+from federation.crisis_reply import country_code
 from federation.local import create_actor
 from server.api.auth import hash_token
 from storage import resources, tokens
 from tests.conftest import LiveServer, start_live_server
 from tests.federation.group_rig import API, Members, post, received, saying
+from tests.peer import Peer, PeerActor
 
 URGENT_ES = "Tengo un plan y esta noche voy a acabar con todo"
 CONCERN_ES = "me siento muy triste y solo últimamente, nada tiene sentido"
@@ -275,3 +277,64 @@ async def test_the_stream_refuses_who_is_not_staff(live_server: LiveServer) -> N
         answer = await anonymous.get("/crisis/stream")
         assert answer.status_code == 401
         assert (await anonymous.get("/crisis/events")).status_code == 401
+
+
+def direct_reply(
+    peer: Peer, actor: PeerActor, group_url: str, in_reply_to: str, text: str
+) -> dict[str, Any]:
+    """A Mastodon direct message to the group alone, in the thread of the group's note."""
+    note = {
+        "id": peer.new_id(actor, "Note"), "type": "Note", "attributedTo": actor.actor_id,
+        "content": f'<p><span class="h-card"><a href="{group_url}">@circle</a></span> {text}</p>',
+        "to": [group_url], "cc": [], "inReplyTo": in_reply_to,
+        "tag": [{"type": "Mention", "href": group_url, "name": "@circle"}],
+    }  # fmt: skip
+    return {
+        "@context": "https://www.w3.org/ns/activitystreams", "id": peer.new_id(actor, "Create"),
+        "type": "Create", "actor": actor.actor_id, "to": [group_url], "cc": [], "object": note,
+    }  # fmt: skip
+
+
+async def test_answering_with_a_country_code_brings_that_countrys_lines(
+    live_server: LiveServer, members: Members, group_url: str, api: httpx.AsyncClient
+) -> None:
+    mastodon, _, alice, _ = members
+    mastodon.received.clear()
+    await post(live_server, mastodon, group_url,
+               saying(mastodon, alice, group_url, URGENT_ES), alice)  # fmt: skip
+    [first] = received(mastodon, "Create")
+    mastodon.received.clear()
+    answer = direct_reply(mastodon, alice, group_url, first["object"]["id"], "DE")
+    await post(live_server, mastodon, group_url, answer, alice)
+    [dm] = received(mastodon, "Create")
+    assert dm["object"]["inReplyTo"] == answer["object"]["id"]
+    # Germany's line (it answers in German only: asked for, so given), in Spanish.
+    assert "TelefonSeelsorge" in dm["object"]["content"]
+    assert "Gracias" in dm["object"]["content"] and not received(mastodon, "Reject")
+    [event] = (await api.get("/crisis/events")).json()
+    assert [m["country"] for m in event["messages"]] == ["ES", "DE"]
+    assert event["messages"][1]["in_reply_to"] == answer["object"]["id"]
+
+    # The same answer again is answered once; another person's code is not theirs to ask.
+    mastodon.received.clear()
+    await live_server.pool.execute(
+        "UPDATE inbox_activities SET state = 'queued', locked_until = NULL WHERE activity_id = $1",
+        answer["id"],
+    )
+    await live_server.run_workers()
+    assert not received(mastodon, "Create")
+    bob = mastodon.add_actor("bob")
+    await post(live_server, mastodon, group_url, mastodon.follow(bob, group_url), bob)
+    mastodon.received.clear()
+    other = direct_reply(mastodon, bob, group_url, first["object"]["id"], "FR")
+    await post(live_server, mastodon, group_url, other, bob)
+    assert all("crisis" not in str(c) for c in received(mastodon, "Create"))
+    assert len((await api.get("/crisis/events")).json()[0]["messages"]) == 2
+
+
+@pytest.mark.parametrize("text, code", [
+    ("DE", "DE"), ("DE.", "DE"), ("country: br", "BR"), ("País: mx", "MX"), ("Spain", None),
+    ("I am not ok", None), ("ok", None), ("no", None), ("ES please", None),
+])  # fmt: skip
+def test_country_codes_are_read_from_short_answers(text: str, code: str | None) -> None:
+    assert country_code(text) == code
