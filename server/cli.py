@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from server.commands import (
+    anonymous,
     audit,
     blocklist,
     crisis,
@@ -44,6 +45,7 @@ COMMANDS: tuple[ModuleType, ...] = (
     token,
     deliveries,
     audit,
+    anonymous,
     policies,
     blocklist,
     domain,

@@ -13,6 +13,7 @@ import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -30,6 +31,7 @@ from storage import tokens
 from tests.conftest import LiveServer
 from tests.federation.group_rig import API, AS, create, post, received
 from tests.peer import Peer, PeerActor
+from tests.processes import cli_env, peerhaven
 
 AUTHOR = "zephyrine_quill"
 TEXT = "I finally told my family about my diagnosis.\n\nIt went better than I feared."
@@ -432,3 +434,36 @@ def direct_note_doc(content: str) -> dict[str, Any]:
     }  # fmt: skip
     return {"@context": AS, "id": note["id"] + "/activity", "type": "Create",
             "actor": "https://m.example/users/a", "to": [group], "object": note}  # fmt: skip
+
+
+async def test_the_cli_lists_approves_unseals_and_bans(
+    rig: Rig, database_url: str, tmp_path: Path
+) -> None:
+    r = rig
+    env = cli_env(database_url, r.server.base_url)
+    args = ("--data-dir", str(tmp_path))
+    changed = peerhaven("group", "set", "circle", "--anonymous-keyword", "!psst", *args, env=env)
+    assert changed.returncode == 0 and "anonymous_keyword='!psst'" in changed.stdout
+    bad = peerhaven("group", "set", "circle", "--anonymous-keyword", "a b", *args, env=env)
+    assert bad.returncode != 0 and "--anonymous-keyword" in bad.stderr
+    await r.send(r.home, r.author, direct(r.home, r.author, r.group_url, "!psst from the cli"))
+    [submission] = (await r.admin.get("/anonymous")).json()
+    listed = peerhaven("anonymous", "list", "circle", *args, env=env)
+    assert "from the cli" in listed.stdout and AUTHOR not in listed.stdout
+    approved = peerhaven("anonymous", "approve", str(submission["id"]), *args, env=env)
+    assert approved.returncode == 0 and "/groups/circle/notes/" in approved.stdout
+    await r.server.run_workers()
+    assert creates_from_group(r.mastodon, r.group_url)
+    no_reason = peerhaven("anonymous", "unseal", str(submission["id"]), *args, env=env)
+    assert no_reason.returncode != 0 and AUTHOR not in no_reason.stdout
+    unsealed = peerhaven(
+        "anonymous", "unseal", str(submission["id"]), "--reason", "court order", *args, env=env
+    )
+    assert unsealed.returncode == 0 and r.author.actor_id in unsealed.stdout
+    banned = peerhaven("anonymous", "ban", str(submission["id"]), *args, env=env)
+    assert banned.returncode == 0 and AUTHOR not in banned.stdout
+    again = peerhaven("anonymous", "ban", str(submission["id"]), *args, env=env)
+    assert again.returncode != 0 and "already banned" in again.stderr
+    assert AUTHOR not in again.stderr
+    [entry] = (await r.admin.get("/audit", params={"action": "member_ban"})).json()
+    assert entry["target"].endswith(f"/groups/circle/anonymous/{submission['id']}")
