@@ -4,13 +4,15 @@ profiles). A pin is a post (its id) or a link with a title; pinning and unpinnin
 
 from __future__ import annotations
 
+import html
+import uuid
 from typing import Any
 
-from federation import outbox
+from federation import outbox, relay
 from federation.context import FederationContext
 from federation.documents import PUBLIC
 from federation.jsonld import is_public_address
-from storage import pins
+from storage import group_notes, pins
 from storage.actors import LocalActor
 
 
@@ -54,3 +56,27 @@ async def change(
             to=[PUBLIC], cc=[f"{group_uri}/followers"],
         )  # fmt: skip
         await outbox.send(ctx, conn, group, activity, [], to_followers=True)
+
+
+async def publish(
+    ctx: FederationContext, group: LocalActor, title: str, paragraphs: tuple[str, ...], lang: str
+) -> str:
+    """The group writes a post of its own (its crisis lines, say) and pins it: followers get
+    the ``Create`` then the ``Add`` to featured, which embeds it (Mastodon shows it pinned on
+    the group's profile). Returns the post's id."""
+    group_uri = outbox.actor_id(ctx, group)
+    address = relay.addressing(ctx, group)
+    body = f"<p><strong>{html.escape(title)}</strong></p>" + "".join(
+        f"<p>{html.escape(p)}</p>" for p in paragraphs
+    )
+    note = {
+        "id": f"{group_uri}/notes/{uuid.uuid4().hex}", "type": "Note", "attributedTo": group_uri,
+        **address, "content": body, "contentMap": {lang: body},
+        "published": ctx.clock().strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }  # fmt: skip
+    async with ctx.pool.acquire() as conn, conn.transaction():
+        await group_notes.add(conn, group_id=group.id, object_uri=note["id"], document=note)
+        create = outbox.new_activity(ctx, group, "Create", note, **address)
+        await outbox.send(ctx, conn, group, create, [], to_followers=True)
+    await change(ctx, group, note["id"], title=title)
+    return str(note["id"])

@@ -28,7 +28,7 @@ from federation.wire import Activity
 from moderation.blocklists.live import LiveBlocklist
 from moderation.blocklists.matcher import Rule
 from moderation.crisis.detector import CrisisResult, Detector
-from moderation.crisis.messages import TEMPLATES, compose
+from moderation.crisis.messages import TEMPLATES, compose, pinned
 from moderation.crisis.resources import Resource, choose
 from moderation.policies.chain import Chain
 from moderation.policies.config import PolicyFileError, build_chain
@@ -157,15 +157,36 @@ class Moderation:
         """The message for a person writing in ``lang``: the group's own lines first, then
         the instance's, for ``country`` (asked for), else the group's, else the instance's."""
         asked = country is not None
-        if country is None and group_id is not None:
+        country = country or await self.group_country(group_id)
+        chosen = await self._lines(lang, country, group_id, asked=asked, limit=3)
+        return compose(self.templates, lang, country, chosen, group_name)
+
+    async def group_country(self, group_id: int | None) -> str:
+        """Whose lines a group's members get: the group's country, else the instance's."""
+        country = None
+        if group_id is not None:
             country = (await crisis_settings.get(self.pool, group_id)).country
-        country = (country or self.default_country).upper()
+        return (country or self.default_country).upper()
+
+    async def _lines(
+        self, lang: str, country: str, group_id: int | None, *, asked: bool, limit: int
+    ) -> list[Resource]:
+        """The group's own lines first, then the instance's."""
         rows = await resources.for_country(self.pool, country, group_id)
         own = [Resource.from_row(r) for r in rows if r["group_id"] is not None]
         shared = [Resource.from_row(r) for r in rows if r["group_id"] is None]
-        chosen = choose(own, lang, country, asked=asked) if own else []
-        chosen += [r for r in choose(shared, lang, country, asked=asked) if r not in chosen]
-        return compose(self.templates, lang, country, chosen[:3], group_name)
+        chosen = choose(own, lang, country, asked=asked, limit=limit) if own else []
+        chosen += [r for r in choose(shared, lang, country, asked=asked, limit=limit)
+                   if r not in chosen]  # fmt: skip
+        return chosen[:limit]
+
+    async def resources_post(
+        self, lang: str, group_id: int, page: str
+    ) -> tuple[str, tuple[str, ...]]:
+        """A group's pinned post of crisis lines: its title and paragraphs."""
+        country = await self.group_country(group_id)
+        chosen = await self._lines(lang, country, group_id, asked=False, limit=5)
+        return pinned(self.templates, lang, country, chosen, page)
 
     async def screen_group(self, group_id: int, activity: Activity, now: datetime) -> Verdict:
         """A group's own policies (stricter than the instance's, never looser)."""

@@ -67,6 +67,16 @@ async def resources_page(request: Request) -> HTMLResponse:
     return templates.TemplateResponse(request, "resources.html", {"lines": lines})
 
 
+async def group_resources(request: Request, group: LocalActor) -> dict[str, Any]:
+    """For a group's page: its own crisis lines, then the instance's for its country."""
+    if group.kind != "Group":
+        return {}
+    moderation = request.app.state.federation.moderation
+    country = await moderation.group_country(group.id)
+    return {"resources": await resources.of_group(request.app.state.database.pool, group.id,
+                                                  country)}  # fmt: skip
+
+
 async def verified_roles(
     request: Request, actor: LocalActor, posts: list[dict[str, Any]]
 ) -> dict[str, Any]:

@@ -28,11 +28,13 @@ async def remove(db: Executor, group_id: int, uri: str) -> bool:
 
 
 async def of_group(db: Executor, group_id: int) -> list[dict[str, Any]]:
-    """Pins, newest first, each with the post's stored document when we have it."""
+    """Pins, newest first, each with the post's stored document when we have it (a remote
+    post, or one the group wrote itself)."""
     rows = await db.fetch(
         """
-        SELECT p.uri, p.title, o.document
+        SELECT p.uri, p.title, coalesce(o.document, n.document) AS document
         FROM group_pins p LEFT JOIN remote_objects o ON o.uri = p.uri AND o.deleted_at IS NULL
+        LEFT JOIN group_notes n ON n.uri = p.uri AND n.deleted_at IS NULL
         WHERE p.group_id = $1 ORDER BY p.pinned_at DESC, p.uri
         """,
         group_id,

@@ -37,13 +37,15 @@ async def add_many(
 
 
 async def listing(
-    db: Executor, *, country: str | None = None, group_id: int | None = None
-) -> list[dict[str, Any]]:
-    """Instance-wide resources, and a group's own when ``group_id`` is given."""
+    db: Executor, *, country: str | None = None, group_id: int | None = None,
+    only_group: bool = False,
+) -> list[dict[str, Any]]:  # fmt: skip
+    """Instance-wide resources, and a group's own when ``group_id`` is given (``only_group``:
+    the group's own alone)."""
     rows = await db.fetch(
         "SELECT * FROM crisis_resources WHERE ($1::text IS NULL OR country = $1) "
-        "AND (group_id IS NULL OR group_id = $2) ORDER BY country, kind, name",
-        country, group_id,
+        "AND ((group_id IS NULL AND NOT $3) OR group_id = $2) ORDER BY country, kind, name",
+        country, group_id, only_group,
     )  # fmt: skip
     return [dict(r) for r in rows]
 
@@ -64,3 +66,24 @@ async def knows_country(db: Executor, country: str) -> bool:
     return bool(await db.fetchval(
         "SELECT EXISTS (SELECT 1 FROM crisis_resources WHERE country = $1)", country
     ))  # fmt: skip
+
+
+async def remove(db: Executor, resource_id: int, group_id: int | None = None) -> bool:
+    """Remove one (of that group's own, when ``group_id`` is given)."""
+    status = await db.execute(
+        "DELETE FROM crisis_resources WHERE id = $1 "
+        "AND ($2::bigint IS NULL OR group_id = $2)",
+        resource_id, group_id,
+    )  # fmt: skip
+    return status != "DELETE 0"
+
+
+async def of_group(db: Executor, group_id: int, country: str) -> list[dict[str, Any]]:
+    """What a group shows: its own lines, then the instance's for ``country``."""
+    rows = await db.fetch(
+        "SELECT * FROM crisis_resources WHERE group_id = $1 "
+        "OR (group_id IS NULL AND country = $2) "
+        "ORDER BY group_id IS NULL, kind != 'crisis_line', kind, name",
+        group_id, country,
+    )  # fmt: skip
+    return [dict(r) for r in rows]

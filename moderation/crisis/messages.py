@@ -17,6 +17,8 @@ from moderation.crisis.resources import Resource
 
 TEMPLATES: dict[str, dict[str, str]] = {
     "en": {
+        "title": "Crisis lines and support",
+        "more": "More lines, for every country:",
         "caring": "Thank you for telling us. You matter, and you don't have to face this alone: "
         "a moderator of {group} will read your message soon.",
         "lines": "If you are in danger or thinking of ending your life, please reach out now:",
@@ -25,6 +27,8 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "GB, US, DE) and we will send that country's lines.",
     },
     "es": {
+        "title": "Líneas de crisis y apoyo",
+        "more": "Más líneas, para cada país:",
         "caring": "Gracias por contárnoslo. Importas, y no tienes que pasar por esto solo/a: "
         "un moderador de {group} leerá tu mensaje pronto.",
         "lines": "Si estás en peligro o piensas en quitarte la vida, por favor contacta ahora:",
@@ -34,6 +38,8 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "ES, MX, AR) y te enviaremos sus líneas.",
     },
     "de": {
+        "title": "Krisentelefone und Hilfe",
+        "more": "Weitere Nummern, für jedes Land:",
         "caring": "Danke, dass du es uns sagst. Du bist wichtig, und du musst da nicht allein "
         "durch: Ein Moderator von {group} liest deine Nachricht bald.",
         "lines": "Wenn du in Gefahr bist oder daran denkst, dir das Leben zu nehmen, melde "
@@ -43,6 +49,8 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "CH), dann schicken wir dir die Nummern dieses Landes.",
     },
     "fr": {
+        "title": "Lignes d'écoute et soutien",
+        "more": "D'autres lignes, pour chaque pays :",
         "caring": "Merci de nous l'avoir dit. Tu comptes, et tu n'as pas à traverser cela "
         "seul·e : un modérateur de {group} va lire ton message bientôt.",
         "lines": "Si tu es en danger ou si tu penses à mettre fin à ta vie, contacte maintenant :",
@@ -52,6 +60,8 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "FR, BE, CA) et nous t'enverrons ses lignes.",
     },
     "pt": {
+        "title": "Linhas de crise e apoio",
+        "more": "Mais linhas, para cada país:",
         "caring": "Obrigado por nos contar. Você importa, e não precisa enfrentar isso "
         "sozinho/a: um moderador de {group} vai ler sua mensagem em breve.",
         "lines": "Se você está em perigo ou pensando em tirar a própria vida, procure ajuda agora:",
@@ -61,7 +71,7 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "BR, PT) e enviaremos as linhas desse país.",
     },
 }
-KEYS = ("caring", "lines", "none", "country")
+KEYS = ("title", "more", "caring", "lines", "none", "country")
 
 
 class MessagesError(ValueError):
@@ -109,3 +119,13 @@ def compose(
     caring = texts["caring"].replace("{group}", group)
     middle = (texts["lines"],) if lines else (texts["none"],)
     return CrisisReply(lang, country, (caring, *middle, *lines, texts["country"]), lines)
+
+
+def pinned(
+    templates: dict[str, dict[str, str]], lang: str, country: str, chosen: list[Resource],
+    page: str,
+) -> tuple[str, tuple[str, ...]]:  # fmt: skip
+    """A group's pinned post: its title, then the lines and where to find more."""
+    texts = templates.get(lang) or templates["en"]
+    lines = tuple(describe(r) for r in chosen)
+    return texts["title"], (texts["lines"], *lines, f"{texts['more']} {page}")

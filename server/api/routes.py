@@ -12,6 +12,7 @@ from server.api import anonymous as anon
 from server.api import blocklists as bl
 from server.api import crisis, groups
 from server.api import moderation as mod
+from server.api import resources as res
 from server.api import verification as ver
 
 PREFIX = "/api/v1/admin"
@@ -112,6 +113,18 @@ ENDPOINTS: list[tuple[str, str, Any, str, dict[str, tuple[str, bool]]]] = [
     ("/anonymous/{id}/unseal", "POST", anon.unseal,
      "Who wrote an anonymous submission: audited with the reason",
      {"reason": ("string", True)}),
+    ("/resources", "GET", res.directory,
+     "Crisis resources: the instance's (?country=CC) and a group's own (?group=SLUG)", {}),
+    ("/resources", "POST", res.directory,
+     "Add a crisis line or service (group: a group's own; else the instance's, admins)",
+     {"country": ("string", True), "name": ("string", True), "kind": ("string", False),
+      "phone": ("string", False), "url": ("string", False), "hours": ("string", False),
+      "languages": ("array", False), "source": ("string", False),
+      "checked_on": ("string", False), "group": ("string", False)}),
+    ("/resources/{id}", "DELETE", res.remove, "Remove a crisis resource", {}),
+    ("/groups/{slug}/resources/pin", "POST", res.pin,
+     "The group publishes its crisis lines and pins the post (featured)",
+     {"lang": ("string", False)}),
     ("/audit", "GET", mod.audit_log, "The audit log (?target=URL&action=NAME)", {}),
     ("/users/{username}/verification", "GET", ver.staff_verification,
      "A professional staff account's verification", {}),

@@ -1,7 +1,9 @@
 """``peerhaven resources``: the crisis resources directory. ``import PATH`` reads published
 helpline directories (open-helplines, the Wikipedia-derived list); ``list`` shows them with
 their source and date; ``for --lang L [--country C]`` shows the lines a person writing in
-that language would be given (the instance's country by default)."""
+that language would be given (the instance's country by default); ``add`` and ``remove``
+manage single entries (``--group SLUG``: a group's own); ``pin GROUP`` has the group publish
+its lines and pin the post to its featured collection."""
 
 from __future__ import annotations
 
@@ -11,16 +13,21 @@ import json
 from pathlib import Path
 from typing import Any
 
+from federation import pins
 from moderation.crisis.resources import Resource, choose, read_directory
+from moderation.gate import Moderation
 from server.commands.common import (
     add_data_dir_argument,
     ensure_data_dir,
     open_database,
+    open_federation,
     settings_from_args,
 )
 from server.errors import CommandError
 from server.settings import Settings
-from storage import resources
+from storage import actors, audit, resources
+
+KINDS = ("crisis_line", "emergency", "local_service", "self_help")
 
 NAME = "resources"
 HELP = "crisis lines and other resources shown to people in distress"
@@ -35,7 +42,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     pick = sub.add_parser("for", help="the lines a person would be given")
     pick.add_argument("--lang", required=True)
     pick.add_argument("--country", help="default: PEERHAVEN_DEFAULT_COUNTRY")
-    for each in (imp, listing, pick):
+    add = sub.add_parser("add", help="add a line or service (--group: a group's own)")
+    add.add_argument("--country", required=True, help="ISO code, or INT")
+    add.add_argument("--name", required=True)
+    add.add_argument("--kind", choices=KINDS, default="crisis_line")
+    for option in ("--phone", "--url", "--hours", "--source", "--checked-on", "--group"):
+        add.add_argument(option, default="")
+    add.add_argument("--languages", default="", help="comma-separated, such as en,cy")
+    remove = sub.add_parser("remove", help="remove an entry by its id (see list)")
+    remove.add_argument("id", type=int)
+    pin = sub.add_parser("pin", help="the group publishes its lines and pins the post")
+    pin.add_argument("group")
+    pin.add_argument("--lang", default="en", choices=("en", "es", "de", "fr", "pt"))
+    for each in (imp, listing, pick, add, remove, pin):
         add_data_dir_argument(each)
 
 
@@ -44,11 +63,23 @@ def run(args: argparse.Namespace) -> int:
     ensure_data_dir(settings)
     if args.resources_command == "import" and not Path(args.path).is_dir():
         raise CommandError(f"{args.path}: not a directory")
+    if args.resources_command == "add":
+        _check_add(args)
     print(json.dumps(asyncio.run(_run(settings, args)), indent=2, ensure_ascii=False))
     return 0
 
 
+def _check_add(args: argparse.Namespace) -> None:
+    country = args.country.upper()
+    if country != "INT" and not (len(country) == 2 and country.isascii() and country.isalpha()):
+        raise CommandError(f"--country {args.country!r}: a two-letter ISO code, or INT")
+    if not args.phone and not args.url:
+        raise CommandError("give --phone or --url")
+
+
 async def _run(settings: Settings, args: argparse.Namespace) -> Any:
+    if args.resources_command == "pin":
+        return await _pin(settings, args)
     async with open_database(settings) as database:
         pool = database.pool
         if args.resources_command == "import":
@@ -58,6 +89,14 @@ async def _run(settings: Settings, args: argparse.Namespace) -> Any:
         if args.resources_command == "list":
             rows = await resources.listing(pool, country=(args.country or "").upper() or None)
             return [_public(r) for r in rows]
+        if args.resources_command == "add":
+            return await _add(pool, args)
+        if args.resources_command == "remove":
+            if not await resources.remove(pool, args.id):
+                raise CommandError(f"no resource {args.id}")
+            await audit.record(pool, who="cli", action="resource_remove",
+                               target=f"resource:{args.id}", reason="", details={})  # fmt: skip
+            return {"removed": args.id}
         country = args.country or settings.default_country
         return [_public(r.row()) for r in choose(await stored(pool), args.lang, country)]
 
@@ -67,6 +106,43 @@ async def stored(pool: Any) -> list[Resource]:
 
 
 def _public(row: dict[str, Any]) -> dict[str, Any]:
-    keys = ("country", "name", "kind", "phone", "url", "hours", "languages", "source",
-            "checked_on")  # fmt: skip
-    return {k: list(row[k]) if k == "languages" else row[k] for k in keys}
+    """A stored row keeps its id (for ``remove``) and group; a chosen line has neither."""
+    keys = ("id", "group_id", "country", "name", "kind", "phone", "url", "hours", "languages",
+            "source", "checked_on")  # fmt: skip
+    return {k: list(row[k]) if k == "languages" else row[k] for k in keys if k in row}
+
+
+async def _group_id(pool: Any, slug: str) -> int:
+    group = await actors.local_actor_by_username(pool, slug)
+    if group is None or group.kind != "Group":
+        raise CommandError(f"no group {slug!r}")
+    return group.id
+
+
+async def _add(pool: Any, args: argparse.Namespace) -> dict[str, Any]:
+    group_id = await _group_id(pool, args.group) if args.group else None
+    row = Resource(
+        args.country.upper(), args.name, args.kind, args.phone, args.url, args.hours,
+        tuple(x.strip() for x in args.languages.split(",") if x.strip()),
+        args.source or "added with peerhaven resources add", args.checked_on,
+    ).row()  # fmt: skip
+    await resources.add_many(pool, [row], group_id)
+    await audit.record(
+        pool, who="cli", action="resource_add", target=args.group or "instance", reason="",
+        details={"name": args.name, "country": row["country"]},
+    )  # fmt: skip
+    return {"added": row["name"], "group": args.group or None}
+
+
+async def _pin(settings: Settings, args: argparse.Namespace) -> dict[str, Any]:
+    async with open_federation(settings) as ctx:
+        group_id = await _group_id(ctx.pool, args.group)
+        group = await actors.local_actor_by_id(ctx.pool, group_id)
+        assert group is not None and isinstance(ctx.moderation, Moderation)
+        title, paragraphs = await ctx.moderation.resources_post(
+            args.lang, group_id, f"{settings.base_url}/resources"
+        )
+        note = await pins.publish(ctx, group, title, paragraphs, args.lang)
+        await audit.record(ctx.pool, who="cli", action="resource_pin", target=note, reason="",
+                           details={"group": group.username})  # fmt: skip
+        return {"note": note, "title": title}

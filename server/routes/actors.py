@@ -46,6 +46,7 @@ async def actor(request: Request) -> Response:
             "posts": posts,
             "pinned": pinned,
             **await pages.verified_roles(request, found, posts),
+            **await pages.group_resources(request, found),
         },
         headers={"Vary": "Accept"},
     )

@@ -80,3 +80,29 @@ async def test_the_resources_page_lists_lines_with_source_and_date(
     assert "Samaritans" in page and "116 123" in page and "checked 2026-06-01" in page
     # No home country set here: countries in order.
     assert page.index("Telefonseelsorge") < page.index("Samaritans")
+
+
+def test_add_remove_and_pin_from_the_cli(database_url: str, tmp_path: Path) -> None:
+    env = clean_env(DATABASE_URL=database_url, PEERHAVEN_DEFAULT_COUNTRY="GB")
+    data = ["--data-dir", str(tmp_path)]
+    line = ["--country", "gb", "--name", "Samaritans", "--phone", "116 123", *data]
+    bad = peerhaven("resources", "add", "--country", "Britain", "--name", "x", "--phone", "1",
+                    *data, env=env)  # fmt: skip
+    assert bad.returncode != 0 and "two-letter" in bad.stderr
+    nowhere = peerhaven("resources", "add", "--country", "GB", "--name", "x", *data, env=env)
+    assert nowhere.returncode != 0 and "--phone or --url" in nowhere.stderr
+    no_group = peerhaven("resources", "add", *line, "--group", "nope", env=env)
+    assert no_group.returncode != 0 and "no group" in no_group.stderr
+    assert peerhaven("resources", "add", *line, env=env).returncode == 0
+    [row] = json.loads(peerhaven("resources", "list", *data, env=env).stdout)
+    assert row["name"] == "Samaritans" and row["country"] == "GB" and row["group_id"] is None
+
+    created = peerhaven("group", "create", "circle", "--name", "Circle", *data, env=env)
+    assert created.returncode == 0, created.stderr
+    pinned = peerhaven("resources", "pin", "circle", *data, env=env)
+    assert pinned.returncode == 0, pinned.stderr
+    assert json.loads(pinned.stdout)["note"].endswith(tuple("0123456789abcdef"))
+
+    assert peerhaven("resources", "remove", str(row["id"]), *data, env=env).returncode == 0
+    again = peerhaven("resources", "remove", str(row["id"]), *data, env=env)
+    assert again.returncode != 0 and f"no resource {row['id']}" in again.stderr
