@@ -117,9 +117,12 @@ def workers(dsn: str, port: int, count: int) -> Iterator[list[subprocess.Popen[b
 
 
 @contextmanager
-def server(dsn: str, port: int, *, log: Path | None = None) -> Iterator[subprocess.Popen[bytes]]:
-    """``peerhaven serve`` on 127.0.0.1:PORT against ``dsn``, allowed to reach loopback."""
-    env = _env(dsn, port)
+def server(
+    dsn: str, port: int, *, log: Path | None = None, extra_env: dict[str, str] | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
+    """``peerhaven serve`` on 127.0.0.1:PORT against ``dsn``, allowed to reach loopback
+    (``extra_env``: more settings)."""
+    env = {**_env(dsn, port), **(extra_env or {})}
     out = open(log, "wb") if log else subprocess.DEVNULL
     with tempfile.TemporaryDirectory(prefix="peerhaven-bench-data-") as data:
         proc = subprocess.Popen(
