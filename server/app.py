@@ -23,7 +23,7 @@ from federation.local import ensure_instance_actor, signer_for
 from federation.urls import LocalUrls
 from moderation.crisis.detector import Detector
 from moderation.crisis.lexicon import load_lexicons
-from moderation.crisis.messages import load_templates
+from moderation.crisis.messages import MESSAGES_FILE, load_templates
 from moderation.gate import Moderation
 from moderation.policies.store import PolicyFile
 from server import health, pages
@@ -202,7 +202,7 @@ async def build_federation(settings: Settings, db: Database, urls: LocalUrls) ->
         moderation=Moderation(
             db.pool, PolicyFile(settings.policy_path), crisis=crisis_detector(settings),
             default_country=settings.default_country,
-            templates=load_templates(settings.data_dir / "crisis" / "messages.json"),
+            templates=load_templates(settings.data_dir / MESSAGES_FILE),
         ),
         clock=utcnow,
         crisis_webhook=bool(settings.crisis_webhook_url),

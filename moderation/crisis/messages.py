@@ -5,7 +5,8 @@ another country's lines.
 Safe-messaging guidance (and TalkLife's, Reddit's practice) is to answer fast, warmly and
 briefly, to put a way to reach a person first, and never to lecture or to repeat what the
 person wrote. The shipped sentences can be replaced per language in
-``DATA_DIR/crisis/messages.json`` (``{"en": {"caring": "…"}, …}``; any key below)."""
+``DATA_DIR/crisis_messages.json`` (``{"en": {"caring": "…"}, …}``; any key below; not in
+``DATA_DIR/crisis/``, whose files are phrase lists)."""
 
 from __future__ import annotations
 
@@ -71,6 +72,7 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "BR, PT) e enviaremos as linhas desse país.",
     },
 }
+MESSAGES_FILE = "crisis_messages.json"  # in the data directory
 KEYS = ("title", "more", "caring", "lines", "none", "country")
 
 
@@ -93,7 +95,7 @@ def load_templates(path: Path | None) -> dict[str, dict[str, str]]:
         if not isinstance(texts, dict) or not all(
             k in KEYS and isinstance(v, str) for k, v in texts.items()
         ):
-            raise MessagesError(f"{path}: {lang}: keys must be among {', '.join(KEYS)}")
+            raise MessagesError(f"{path}: {lang}: keys must be among {', '.join(KEYS)}, each a text")
         base = templates.get(lang, templates["en"])
         templates[lang] = {**base, **texts}
     return templates

@@ -14,7 +14,9 @@ from collections.abc import Callable
 
 import uvicorn
 
-from server.app import create_app
+from moderation.crisis.lexicon import LexiconError
+from moderation.crisis.messages import MESSAGES_FILE, MessagesError, load_templates
+from server.app import create_app, crisis_detector
 from server.commands.common import add_data_dir_argument, ensure_data_dir, settings_from_args
 from server.errors import CommandError
 from server.settings import Settings
@@ -43,6 +45,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
     ensure_data_dir(settings)
+    check_crisis_files(settings)
     if args.inherit_fd is not None:
         sock = socket.socket(fileno=args.inherit_fd)
     else:
@@ -56,6 +59,16 @@ def run(args: argparse.Namespace) -> int:
     finally:
         sock.close()
     return 0
+
+
+def check_crisis_files(settings: Settings) -> None:
+    """The instance's own crisis phrase lists and message templates (``DATA_DIR/crisis``)
+    load, or the command ends with one line saying what is wrong, before anything starts."""
+    try:
+        crisis_detector(settings)
+        load_templates(settings.data_dir / MESSAGES_FILE)
+    except (LexiconError, MessagesError) as exc:
+        raise CommandError(str(exc)) from None
 
 
 def event_loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
