@@ -280,15 +280,17 @@ async def test_the_stream_refuses_who_is_not_staff(live_server: LiveServer) -> N
 
 
 def direct_reply(
-    peer: Peer, actor: PeerActor, group_url: str, in_reply_to: str, text: str
+    peer: Peer, actor: PeerActor, group_url: str, in_reply_to: str | None, text: str
 ) -> dict[str, Any]:
-    """A Mastodon direct message to the group alone, in the thread of the group's note."""
+    """A Mastodon direct message to the group alone (in the thread of the group's note)."""
     note = {
         "id": peer.new_id(actor, "Note"), "type": "Note", "attributedTo": actor.actor_id,
         "content": f'<p><span class="h-card"><a href="{group_url}">@circle</a></span> {text}</p>',
-        "to": [group_url], "cc": [], "inReplyTo": in_reply_to,
-        "tag": [{"type": "Mention", "href": group_url, "name": "@circle"}],
+        "to": [group_url], "cc": [], "tag": [
+            {"type": "Mention", "href": group_url, "name": "@circle"}],
     }  # fmt: skip
+    if in_reply_to is not None:
+        note["inReplyTo"] = in_reply_to
     return {
         "@context": "https://www.w3.org/ns/activitystreams", "id": peer.new_id(actor, "Create"),
         "type": "Create", "actor": actor.actor_id, "to": [group_url], "cc": [], "object": note,
@@ -338,3 +340,33 @@ async def test_answering_with_a_country_code_brings_that_countrys_lines(
 ])  # fmt: skip
 def test_country_codes_are_read_from_short_answers(text: str, code: str | None) -> None:
     assert country_code(text) == code
+
+
+async def test_an_anonymous_message_in_crisis_is_answered_without_naming_its_writer(
+    live_server: LiveServer, members: Members, group_url: str, api: httpx.AsyncClient
+) -> None:
+    mastodon, lemmy, alice, _ = members
+    mastodon.received.clear()
+    lemmy.received.clear()
+    secret = direct_reply(mastodon, alice, group_url, None, "!anon " + URGENT_ES)
+    await post(live_server, mastodon, group_url, secret, alice)
+    # The writer gets the crisis message at once; nothing reaches anyone else.
+    [dm] = received(mastodon, "Create")
+    assert dm["object"]["to"] == [alice.actor_id] and "Gracias" in dm["object"]["content"]
+    assert not lemmy.received
+    # What moderators watching crisis alerts see does not name the writer.
+    [alert] = await next_events(api, 1)
+    [event] = (await api.get("/crisis/events")).json()
+    for shown in (json.dumps(alert), json.dumps({k: v for k, v in event.items()
+                                                  if k != "messages"})):  # fmt: skip
+        assert "alice" not in shown and "localhost" not in shown
+    # Released by a moderator, it becomes an anonymous submission, reviewed as such.
+    [item] = (await api.get("/review")).json()
+    assert (
+        await api.post(f"/review/{item['id']}", json={"decision": "approve"})
+    ).status_code == 200
+    await live_server.run_workers()
+    [submission] = (await api.get("/anonymous?group=circle")).json()
+    assert URGENT_ES in json.dumps(submission, ensure_ascii=False)
+    assert "alice" not in json.dumps(submission)
+    assert not lemmy.received  # still not published
