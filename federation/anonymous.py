@@ -21,11 +21,13 @@ from typing import TYPE_CHECKING, Any
 
 import asyncpg
 
-from federation import membership, outbox, relay
+from federation import decisions, membership, outbox, relay
 from federation.context import FederationContext
 from federation.nodeinfo import learn_software
 from federation.remote import RemoteError
 from federation.sanitize import text_to_html
+from federation.screening import Action, Verdict
+from federation.wire import Activity
 from storage import actors, audit, bans, follows, group_notes, group_posts
 from storage import anonymous as store
 from storage.actors import LocalActor
@@ -66,6 +68,33 @@ def parse(text: str, keyword: str) -> str | None:
 def audit_target(ctx: FederationContext, group: LocalActor, submission_id: int) -> str:
     """How audit entries name a submission (never its author)."""
     return f"{outbox.actor_id(ctx, group)}/anonymous/{submission_id}"
+
+
+async def log_verdict(
+    ctx: FederationContext, conn: asyncpg.Connection, activity: Activity, verdict: Verdict
+) -> None:
+    """The instance's decision on a direct message that became a submission, in the audit
+    log under the submission, never its author; a hold's reason is shown to the group's
+    moderators with it. A message that did not become one is logged as any post."""
+    found = await store.by_activity(conn, activity.id)
+    group = await actors.local_actor_by_id(conn, found.group_id) if found else None
+    if found is None or group is None:
+        await decisions.log_verdict(conn, verdict, activity)
+        return
+    target = audit_target(ctx, group, found.id)
+    details = {"type": activity.type, "scope": verdict.scope, "group": group.username}
+    found_by = (
+        [(verdict.policy, str(verdict.action), verdict.reason)]
+        if verdict.action != Action.ACCEPT
+        else []
+    )
+    found_by += [(d.policy, f"shadow_{d.action}", d.reason) for d in verdict.shadow]
+    for policy, action, reason in found_by:
+        name = action if action.startswith("shadow_") else f"policy_{action}"
+        await audit.record(conn, who=f"policy:{policy}", action=name, target=target,
+                           reason=reason, source=policy, details=details)  # fmt: skip
+    if verdict.action == Action.HOLD:
+        await store.set_mark(conn, found.id, verdict.reason)
 
 
 # -- taking a direct message (federation.direct) -------------------------------------------

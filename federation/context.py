@@ -27,9 +27,12 @@ class ModerationGate(Protocol):
         """Suspended: refused at the inbox's authorize stage, before any key fetch."""
         ...
 
-    async def screen(self, activity: Activity, now: datetime, *, approved: bool = False) -> Verdict:
+    async def screen(
+        self, activity: Activity, now: datetime, *, approved: bool = False, crisis: bool = True
+    ) -> Verdict:
         """The instance's policies (and account and domain restrictions) on an activity;
-        ``approved`` after a moderator approved it: holds pass, rejects and rewrites stay."""
+        ``approved`` after a moderator approved it: holds pass, rejects and rewrites stay;
+        ``crisis``: the post is for one of our groups, so the crisis detector reads it."""
         ...
 
     async def screen_group(self, group_id: int, activity: Activity, now: datetime) -> Verdict:

@@ -26,6 +26,7 @@ from federation import anonymous, crisis_reply, relay
 from federation.context import FederationContext
 from federation.sanitize import to_plain_text
 from federation.wire import Activity, APObject
+from storage import anonymous as anonymous_store
 from storage.actors import LocalActor
 
 
@@ -81,3 +82,16 @@ async def addressed_to(
 def message_text(post: APObject) -> str:
     """The plain text a handler reads: the mentions that open the message removed."""
     return _LEADING_MENTIONS.sub("", to_plain_text(post.content), count=1).strip()
+
+
+async def anonymous_group(ctx: FederationContext, activity: Activity) -> LocalActor | None:
+    """The group an anonymous submission (a direct message starting with the group's
+    keyword) is for; None for anything else."""
+    post = activity.object
+    if activity.type != "Create" or not isinstance(post, APObject):
+        return None
+    group = await addressed_to(ctx, activity, post)
+    if group is None:
+        return None
+    keyword = await anonymous_store.keyword(ctx.pool, group.id)
+    return group if anonymous.parse(message_text(post), keyword) else None

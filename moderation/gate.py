@@ -91,16 +91,19 @@ class Moderation:
         self._last = (activity, subject)
         return subject
 
-    async def screen(self, activity: Activity, now: datetime, *, approved: bool = False) -> Verdict:
-        """The instance's answer: account and domain restrictions, then the policy chain.
-        ``approved``: a moderator approved it after a hold; holds no longer apply, but
-        suspensions and rejects still do, and rewrites are gathered again."""
+    async def screen(
+        self, activity: Activity, now: datetime, *, approved: bool = False, crisis: bool = True
+    ) -> Verdict:
+        """The instance's answer: account and domain restrictions, the crisis detector (when
+        ``crisis``: a post for one of our groups), then the policy chain. ``approved``: a
+        moderator approved it after a hold; holds no longer apply, but suspensions and
+        rejects still do, and rewrites are gathered again."""
         subject = self._subject(activity)
         rule = await self.blocklist.rule(subject.domain)
         restricted = await self._restricted(subject, rule, holds=not approved)
         if restricted is not None:
             return restricted
-        if not approved:
+        if crisis and not approved:
             held = self._crisis(subject)
             if held is not None:
                 return held
@@ -114,9 +117,10 @@ class Moderation:
         return verdict
 
     def _crisis(self, subject: Subject) -> Verdict | None:
-        """A new post whose writer may be in crisis (urgent, concern) or that holds or seeks
-        method details waits for a person: never relayed on its own, never deleted."""
-        if self.crisis is None or subject.activity_type != "Create" or not subject.is_post:
+        """A post (or an edit of one) whose writer may be in crisis (urgent, concern) or that
+        holds or seeks method details waits for a person: never relayed on its own, never
+        deleted."""
+        if self.crisis is None or not subject.is_post:
             return None
         found = self._detect("\n".join(filter(None, (subject.summary, subject.content))),
                              _primary(subject.language))  # fmt: skip

@@ -30,6 +30,7 @@ class Submission:
     note: str
     note_uri: str | None
     author_banned: bool
+    mark: str = ""  # why the instance held it beyond pre-moderation (crisis, a policy)
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,7 @@ class Seal:
 
 _COLUMNS = (
     "id, group_id, content, summary, sensitive, state, received_at, decided_by, decided_at, "
-    "note, note_uri, author_banned"
+    "note, note_uri, author_banned, mark"
 )
 
 
@@ -101,6 +102,35 @@ async def get(db: Executor, submission_id: int) -> Submission | None:
         f"SELECT {_COLUMNS} FROM anonymous_submissions WHERE id = $1", submission_id
     )
     return _submission(row) if row is not None else None
+
+
+async def by_activity(db: Executor, activity_uri: str) -> Submission | None:
+    """The submission a direct message (its activity) made, if it made one."""
+    row = await db.fetchrow(
+        f"SELECT {', '.join('s.' + c for c in _COLUMNS.split(', '))} "
+        "FROM anonymous_submissions s JOIN anonymous_seals k ON k.id = s.seal_id "
+        "WHERE k.activity_uri = $1",
+        activity_uri,
+    )
+    return _submission(row) if row is not None else None
+
+
+async def set_mark(db: Executor, submission_id: int, mark: str) -> None:
+    await db.execute(
+        "UPDATE anonymous_submissions SET mark = $2 WHERE id = $1", submission_id, mark[:500]
+    )
+
+
+async def withdraw(db: Executor, actor_uri: str, object_uri: str | None = None) -> int:
+    """The author deleted the message (``object_uri``) or their account (None): what still
+    waits is withdrawn, never published."""
+    status = await db.execute(
+        "UPDATE anonymous_submissions s SET state = 'withdrawn', decided_at = now() "
+        "FROM anonymous_seals k WHERE k.id = s.seal_id AND s.state = 'pending' "
+        "AND k.actor_uri = $1 AND ($2::text IS NULL OR k.object_uri = $2)",
+        actor_uri, object_uri,
+    )  # fmt: skip
+    return int(status.split()[-1])
 
 
 async def by_note(db: Executor, note_uri: str) -> Submission | None:

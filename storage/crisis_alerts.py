@@ -22,13 +22,15 @@ async def add(
     audience: str,
     at: datetime,
     webhook: bool,
+    reply_id: int | None = None,
 ) -> int | None:
-    """One alert of each kind per event; None when it exists."""
+    """One alert and one escalation per event, one alert per reply; None when it exists."""
     alert_id = await conn.fetchval(
         "INSERT INTO crisis_alerts (event_id, kind, audience, created_at, webhook_state, "
-        "webhook_next_at) VALUES ($1, $2, $3, $4, $5, $6) "
-        "ON CONFLICT (event_id, kind) DO NOTHING RETURNING id",
+        "webhook_next_at, reply_id) VALUES ($1, $2, $3, $4, $5, $6, $7) "
+        "ON CONFLICT (event_id, kind, coalesce(reply_id, 0)) DO NOTHING RETURNING id",
         event_id, kind, audience, at, "pending" if webhook else "none", at if webhook else None,
+        reply_id,
     )  # fmt: skip
     if alert_id is not None:
         await conn.execute("SELECT pg_notify($1, $2)", CHANNEL, str(alert_id))

@@ -15,7 +15,7 @@ from dataclasses import replace
 from datetime import timedelta
 from types import ModuleType
 
-from federation import crisis, decisions, relay
+from federation import anonymous, crisis, decisions, direct, relay
 from federation.activities import (
     accept,
     block,
@@ -39,6 +39,7 @@ from federation.remote import RemoteError
 from federation.screening import Action, Verdict, apply_rewrites
 from federation.wire import Activity, APObject
 from storage import queue
+from storage.actors import LocalActor
 from storage.queue import Job
 
 log = logging.getLogger(__name__)
@@ -96,18 +97,33 @@ class InboxWorker:
         verdict: Verdict | None = None
         try:
             parsed = await with_post(self.ctx, parsed)
+            groups = await _groups(self.ctx, parsed)
+            # The crisis detector reads posts for our groups (and direct messages to them).
             verdict = await self.ctx.moderation.screen(
-                parsed, self.ctx.clock(), approved=job.row["approved"]
+                parsed, self.ctx.clock(), approved=job.row["approved"], crisis=bool(groups)
             )
-            if verdict.action in (Action.REJECT, Action.HOLD):
-                await self._stop(job, parsed, verdict)
+            # An anonymous submission is pre-moderated by its group anyway: a hold must not
+            # put its author in the review queue, which every staff account reads.
+            sealed = verdict.acts and await direct.anonymous_group(self.ctx, parsed) is not None
+            if verdict.action == Action.REJECT or (verdict.action == Action.HOLD and not sealed):
+                await self._stop(job, parsed, verdict, groups)
                 return
             parsed = apply_rewrites(parsed, verdict.rewrites)
+            mark = verdict.crisis if verdict.action == Action.HOLD else None
+            planned = await crisis.plan(self.ctx, parsed, mark, groups) if mark else None
             prepared = await handler.verify(self.ctx, parsed, verdict)
             async with self.ctx.pool.acquire() as conn, conn.transaction():
                 result = await handler.receive(self.ctx, parsed, prepared, conn)
-                if verdict.acts:
+                if sealed:
+                    await anonymous.log_verdict(self.ctx, conn, parsed, verdict)
+                elif verdict.acts:
                     await decisions.log_verdict(conn, verdict, parsed)
+                if mark is not None and planned is not None:
+                    done = await crisis.record(
+                        self.ctx, conn, parsed, mark, planned, review_item_id=None,
+                        arrived_at=job.row["received_at"],
+                    )  # fmt: skip
+                    result = f"{result}; {done}"
                 await queue.finish(conn, TABLE, job, result=result, moderation=verdict.as_json())
         except queue.LeaseLost:
             # Another worker took the job over; its run is the one that counts.
@@ -128,13 +144,12 @@ class InboxWorker:
             log.exception("inbox job %s (%s) failed", job.id, parsed.type)
             await self._retry(job, f"error: {type(exc).__name__}")
 
-    async def _stop(self, job: Job, activity: Activity, verdict: Verdict) -> None:
+    async def _stop(
+        self, job: Job, activity: Activity, verdict: Verdict, addressed: list[LocalActor]
+    ) -> None:
         """A reject is recorded and dropped; a hold waits in the review queue (for the
         moderators of the groups the post was for, and the admins). A crisis hold also
         answers the person and alerts the moderators (``federation.crisis``)."""
-        addressed = []
-        if isinstance(activity.object, APObject):
-            addressed = await relay.addressed_groups(self.ctx, activity, activity.object)
         groups = [g.id for g in addressed]
         held = verdict.action == Action.HOLD
         result = f"{'held' if held else 'rejected'} by policy {verdict.policy}: {verdict.reason}"
@@ -166,6 +181,13 @@ class InboxWorker:
         await queue.retry_later(
             self.ctx.pool, TABLE, job, delay=queue.backoff(job.attempts, base=30), error=error
         )
+
+
+async def _groups(ctx: FederationContext, activity: Activity) -> list[LocalActor]:
+    """Our groups a post is for (none for anything else)."""
+    if not isinstance(activity.object, APObject):
+        return []
+    return await relay.addressed_groups(ctx, activity, activity.object)
 
 
 async def with_post(ctx: FederationContext, activity: Activity) -> Activity:

@@ -23,7 +23,7 @@ from storage.anonymous import Submission
 
 T = TypeVar("T")
 
-STATES = ("pending", "approved", "declined", "all")
+STATES = ("pending", "approved", "declined", "withdrawn", "all")
 
 
 def describe(submission: Submission, group: LocalActor) -> dict[str, Any]:
@@ -34,7 +34,7 @@ def describe(submission: Submission, group: LocalActor) -> dict[str, Any]:
         "decided_by": submission.decided_by,
         "decided_at": submission.decided_at.isoformat() if submission.decided_at else None,
         "note": submission.note, "published": submission.note_uri,
-        "author_banned": submission.author_banned,
+        "author_banned": submission.author_banned, "mark": submission.mark,
     }  # fmt: skip
 
 
