@@ -1,24 +1,22 @@
 """Answering a post the crisis detector held (``Verdict.crisis``): the event is recorded,
 the person gets a direct message from the group with crisis lines that fit them (always
-for ``urgent``; for ``concern`` when the group turned it on), and the moderators get an
-alert (those on duty, or everyone when nobody is). All in the transaction that holds the
-post, so a crash leaves neither a held post without its alert nor a message sent twice.
+for ``urgent``; for ``concern`` when the group turned it on), and for ``urgent`` posts and
+method talk the moderators get an alert (those on duty, or everyone when nobody is). All
+in the transaction that holds the post, so a crash leaves neither a held post without its
+alert nor a message sent twice.
 
 The person's words and identity never leave for the webhook: it carries the level, the
 group and the event's id (``server.crisis_alerts``)."""
 
 from __future__ import annotations
 
-import html
 import logging
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 import asyncpg
 
-from federation import outbox
+from federation import outbox, relay
 from federation.context import FederationContext
 from federation.fetch import FetchError
 from federation.remote import RemoteError
@@ -33,32 +31,41 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Plan:
-    """What was decided before the transaction (it may fetch): who writes, and to where."""
+    """What was decided before the transaction (it may fetch): the group that writes, what,
+    and to which inbox (or why nothing can be sent)."""
 
-    sender: LocalActor
-    group: LocalActor | None
+    group: LocalActor
     reply: CrisisReply | None
     inbox: str | None
+    error: str | None = None
 
 
 async def plan(
     ctx: FederationContext, activity: Activity, mark: CrisisMark, groups: list[LocalActor]
-) -> Plan:
-    group = groups[0] if groups else None
-    sender = group or await actors.instance_actor(ctx.pool)
-    assert sender is not None  # created at start-up
-    group_id = group.id if group is not None else None
-    if not await ctx.moderation.crisis_messages(group_id, mark.level):
-        return Plan(sender, group, None, None)
+) -> Plan | None:
+    """None when the post was for none of our groups (the detector reads only those)."""
+    if not groups:
+        return None
+    group = groups[0]
+    if not await ctx.moderation.crisis_messages(group.id, mark.level):
+        return Plan(group, None, None)
+    inbox = await author_inbox(ctx, activity.actor)
+    if inbox is None:
+        return Plan(group, None, None, "the author's server could not be reached")
+    reply = await ctx.moderation.crisis_reply(mark.lang, group.id, group.name)
+    return Plan(group, reply, inbox)
+
+
+async def author_inbox(ctx: FederationContext, actor: str) -> str | None:
+    """Their inbox, fetched when stale; the one we know when their server does not answer
+    (the delivery engine retries an outage: the message must not be dropped for it)."""
     try:
-        inbox = (await ctx.directory.get_actor(activity.actor)).inbox
+        return (await ctx.directory.get_actor(actor)).inbox
     except (RemoteError, FetchError) as exc:
-        # The hold and the alert must not wait on the author's server: moderators see that
-        # the message could not be sent.
-        log.warning("crisis message not sent, author unreachable: %s", exc)
-        return Plan(sender, group, None, None)
-    reply = await ctx.moderation.crisis_reply(mark.lang, group_id, sender.name)
-    return Plan(sender, group, reply, inbox)
+        known = await actors.remote_actor(ctx.pool, actor)
+        log.warning("author unreachable for a crisis message (%s); cached inbox: %s",
+                    exc, known is not None)  # fmt: skip
+        return known.inbox if known is not None else None
 
 
 async def record(
@@ -74,30 +81,43 @@ async def record(
     """The event, the message and the alert, in the caller's transaction."""
     now = ctx.clock()
     event_id = await crisis_events.record(conn, NewEvent(
-        activity.id, activity.actor, activity.object_id,
-        planned.group.id if planned.group is not None else None, mark.level, mark.method,
-        mark.evidence, mark.lang, review_item_id, arrived_at, now,
+        activity.id, activity.actor, activity.object_id, planned.group.id, mark.level,
+        mark.method, mark.evidence, mark.lang, review_item_id, arrived_at, now,
+        planned.error,
     ))  # fmt: skip
     if event_id is None:
         return "crisis event recorded before"
     done = [f"crisis event {event_id}"]
     if planned.reply is not None and planned.inbox is not None:
-        await send_reply(ctx, conn, event_id, planned.sender, activity.actor, planned.inbox,
+        await send_reply(ctx, conn, event_id, planned.group, activity.actor, planned.inbox,
                          planned.reply, in_reply_to=activity.object_id)  # fmt: skip
         done.append(f"resources sent ({planned.reply.lang}, {planned.reply.country or 'INT'})")
-    audience = "on_duty" if await crisis_alerts.on_duty(conn) else "all"
-    await crisis_alerts.add(
-        conn, event_id, kind="alert", audience=audience, at=now, webhook=ctx.crisis_webhook
-    )
-    await crisis_events.alerted(conn, event_id, now)
+    # Concern is held for review with its mark; paging people is for urgent posts and
+    # method talk (issue #8), so that an alert keeps meaning "now".
+    if mark.level == "urgent" or mark.method:
+        await alert(ctx, conn, event_id, now)
+        done.append("alerted")
     return "; ".join(done)
+
+
+async def alert(
+    ctx: FederationContext, conn: asyncpg.Connection, event_id: int, now: datetime,
+    *, reply_id: int | None = None,
+) -> None:  # fmt: skip
+    """To those on duty, or to everyone when nobody is."""
+    audience = "on_duty" if await crisis_alerts.on_duty(conn) else "all"
+    kind = "reply" if reply_id is not None else "alert"
+    await crisis_alerts.add(conn, event_id, kind=kind, audience=audience, at=now,
+                            webhook=ctx.crisis_webhook, reply_id=reply_id)  # fmt: skip
+    if reply_id is None:
+        await crisis_events.alerted(conn, event_id, now)
 
 
 async def send_reply(
     ctx: FederationContext,
     conn: asyncpg.Connection,
     event_id: int,
-    sender: LocalActor,
+    group: LocalActor,
     recipient: str,
     inbox: str,
     reply: CrisisReply,
@@ -105,46 +125,16 @@ async def send_reply(
     in_reply_to: str | None,
     asked_by: str | None = None,
 ) -> bool:
-    """Queue the message (a direct Note to the person alone) and record it; False when this
-    request (``asked_by``: the person's message that asked for it) was answered before."""
-    note = _note(ctx, sender, recipient, reply, in_reply_to)
+    """Queue the message (a direct note to the person alone, in the thread of their post,
+    its language tagged) and record it; False when this request (``asked_by``: the
+    person's message that asked for it) was answered before."""
+    first, *rest = reply.paragraphs
+    create = relay.direct_note(ctx, group, recipient, first, more=tuple(rest), lang=reply.lang,
+                               in_reply_to=in_reply_to)  # fmt: skip
     if not await crisis_events.message_sent(
-        conn, event_id, note_id=note["id"], recipient=recipient, lang=reply.lang,
+        conn, event_id, note_id=create["object"]["id"], recipient=recipient, lang=reply.lang,
         country=reply.country, lines=reply.lines, at=ctx.clock(), in_reply_to=asked_by,
     ):  # fmt: skip
         return False
-    create = outbox.new_activity(ctx, sender, "Create", note, to=[recipient], cc=[])
-    await outbox.send(ctx, conn, sender, create, [inbox])
+    await outbox.send(ctx, conn, group, create, [inbox])
     return True
-
-
-def _note(
-    ctx: FederationContext,
-    sender: LocalActor,
-    recipient: str,
-    reply: CrisisReply,
-    in_reply_to: str | None,
-) -> dict[str, Any]:
-    """Addressed to the person only and mentioning them (Mastodon shows it as a private
-    mention, in the thread of their post); the language tagged in ``contentMap``."""
-    sender_uri = outbox.actor_id(ctx, sender)
-    name = html.escape(recipient.rstrip("/").rsplit("/", 1)[-1])
-    link = f'<a href="{html.escape(recipient)}" class="u-url mention">@{name}</a>'
-    first, *rest = reply.paragraphs
-    body = f'<p><span class="h-card">{link}</span> {html.escape(first)}</p>' + "".join(
-        f"<p>{html.escape(p)}</p>" for p in rest
-    )
-    note: dict[str, Any] = {
-        "id": f"{sender_uri}/notes/{uuid.uuid4().hex}",
-        "type": "Note",
-        "attributedTo": sender_uri,
-        "to": [recipient],
-        "cc": [],
-        "content": body,
-        "contentMap": {reply.lang: body},
-        "tag": [{"type": "Mention", "href": recipient}],
-        "published": ctx.clock().strftime("%Y-%m-%dT%H:%M:%SZ"),
-    }
-    if in_reply_to:
-        note["inReplyTo"] = in_reply_to
-    return note

@@ -185,25 +185,41 @@ def _refusal_note(
 
 
 def direct_note(
-    ctx: FederationContext, group: LocalActor, author: str, text: str, link: str | None = None
+    ctx: FederationContext,
+    group: LocalActor,
+    author: str,
+    text: str,
+    link: str | None = None,
+    *,
+    more: tuple[str, ...] = (),
+    lang: str | None = None,
+    in_reply_to: str | None = None,
 ) -> dict[str, Any]:
     """A direct message from the group (addressed to the author only, mentioning them): the
-    ``Create`` of a note saying ``text``, then ``link`` when given."""
+    ``Create`` of a note saying ``text``, then ``link`` when given, then the paragraphs
+    ``more``; ``lang`` tags it (``contentMap``); ``in_reply_to`` threads it."""
     group_uri = outbox.actor_id(ctx, group)
     name = html.escape(author.rstrip("/").rsplit("/", 1)[-1])
     anchor = f'<a href="{html.escape(author)}" class="u-url mention">@{name}</a>'
     mention = f'<span class="h-card">{anchor}</span>'
     after = f' <a href="{html.escape(link)}">{html.escape(link)}</a>' if link else ""
-    note = {
+    content = f"<p>{mention} {html.escape(text)}{after}</p>" + "".join(
+        f"<p>{html.escape(p)}</p>" for p in more
+    )
+    note: dict[str, Any] = {
         "id": f"{group_uri}/notes/{uuid.uuid4().hex}",
         "type": "Note",
         "attributedTo": group_uri,
         "to": [author],
         "cc": [],
-        "content": f"<p>{mention} {html.escape(text)}{after}</p>",
+        "content": content,
         "tag": [{"type": "Mention", "href": author}],
         "published": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
+    if lang:
+        note["contentMap"] = {lang: content}
+    if in_reply_to:
+        note["inReplyTo"] = in_reply_to
     return outbox.new_activity(ctx, group, "Create", note, to=[author], cc=[])
 
 

@@ -43,9 +43,11 @@ async def after(db: Executor, last_id: int, *, limit: int = 100) -> list[dict[st
         """
         SELECT a.id, a.kind, a.audience, a.created_at, e.id AS event_id, e.level, e.method,
                e.evidence, e.lang, e.group_id, g.username AS group_slug, e.review_item_id,
-               e.arrived_at, e.message_at, e.acknowledged_at, e.acknowledged_by
+               e.arrived_at, e.message_at, e.acknowledged_at, e.acknowledged_by,
+               r.content AS reply
         FROM crisis_alerts a JOIN crisis_events e ON e.id = a.event_id
         LEFT JOIN local_actors g ON g.id = e.group_id
+        LEFT JOIN crisis_replies r ON r.id = a.reply_id
         WHERE a.id > $1 ORDER BY a.id LIMIT $2
         """,
         last_id, limit,
@@ -53,17 +55,14 @@ async def after(db: Executor, last_id: int, *, limit: int = 100) -> list[dict[st
     return [dict(r) for r in rows]
 
 
-async def open_alerts(db: Executor) -> list[dict[str, Any]]:
-    """Unacknowledged events' alerts, for a stream that starts without a Last-Event-ID."""
-    rows = await db.fetch(
-        "SELECT a.id FROM crisis_alerts a JOIN crisis_events e ON e.id = a.event_id "
-        "WHERE e.acknowledged_at IS NULL ORDER BY a.id LIMIT 1"
-    )
-    return await after(db, rows[0]["id"] - 1) if rows else []
-
-
-async def last_id(db: Executor) -> int:
-    return int(await db.fetchval("SELECT coalesce(max(id), 0) FROM crisis_alerts"))
+async def before_open(db: Executor) -> int:
+    """Where a stream without Last-Event-ID starts: before the first alert of an event
+    nobody acknowledged, else after the newest alert."""
+    return int(await db.fetchval(
+        "SELECT coalesce((SELECT min(a.id) - 1 FROM crisis_alerts a JOIN crisis_events e "
+        "ON e.id = a.event_id WHERE e.acknowledged_at IS NULL), "
+        "(SELECT max(id) FROM crisis_alerts), 0)"
+    ))  # fmt: skip
 
 
 async def claim_webhooks(

@@ -28,18 +28,19 @@ class NewEvent:
     review_item_id: int | None
     arrived_at: datetime
     detected_at: datetime
+    message_error: str | None = None  # why no message could be sent
 
 
 async def record(conn: asyncpg.Connection, event: NewEvent) -> int | None:
     """The event's id, or None when this post was recorded before (a replay)."""
     return await conn.fetchval(
         "INSERT INTO crisis_events (activity_uri, actor_uri, object_uri, group_id, level, "
-        "method, evidence, lang, review_item_id, arrived_at, detected_at) "
-        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) "
+        "method, evidence, lang, review_item_id, arrived_at, detected_at, message_error) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) "
         "ON CONFLICT (activity_uri) DO NOTHING RETURNING id",
         event.activity_uri, event.actor_uri, event.object_uri, event.group_id, event.level,
         event.method, list(event.evidence), event.lang, event.review_item_id,
-        event.arrived_at, event.detected_at,
+        event.arrived_at, event.detected_at, event.message_error,
     )  # fmt: skip
 
 
@@ -160,3 +161,22 @@ async def ack_stats(db: Executor) -> dict[str, Any]:
     buckets = [(b, sum(1 for d in delays if d <= b)) for b in ACK_BUCKETS]
     return {"acked": row["acked"], "seconds": row["seconds"], "waiting": row["waiting"],
             "buckets": buckets}  # fmt: skip
+
+
+async def add_reply(
+    conn: asyncpg.Connection, event_id: int, activity_uri: str, content: str, at: datetime
+) -> int | None:
+    """A person's reply to the group's message; None when it was stored before."""
+    return await conn.fetchval(
+        "INSERT INTO crisis_replies (event_id, activity_uri, content, received_at) "
+        "VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING id",
+        event_id, activity_uri, content, at,
+    )  # fmt: skip
+
+
+async def replies(db: Executor, event_id: int) -> list[dict[str, Any]]:
+    rows = await db.fetch(
+        "SELECT id, content, received_at FROM crisis_replies WHERE event_id = $1 ORDER BY id",
+        event_id,
+    )
+    return [dict(r) for r in rows]

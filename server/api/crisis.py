@@ -29,6 +29,8 @@ from storage.crisis_settings import GroupCrisisSettings
 # closing it (seconds). Tests make the first shorter through ``app.state``.
 POLL_SECONDS = 1.0
 KEEPALIVE_SECONDS = 15.0
+PAGE = 100
+REREAD = 50  # ids behind the newest seen that each look reads again
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -41,7 +43,8 @@ def event_json(row: dict[str, Any]) -> dict[str, Any]:
         "evidence": list(row["evidence"]), "lang": row["lang"], "group_id": row["group_id"],
         "review_item": row["review_item_id"], "arrived_at": _iso(row["arrived_at"]),
         "message_sent_at": _iso(row["message_at"]), "message_lang": row["message_lang"],
-        "message_country": row["message_country"], "alerted_at": _iso(row["alerted_at"]),
+        "message_country": row["message_country"], "message_error": row["message_error"],
+        "alerted_at": _iso(row["alerted_at"]),
         "escalated_at": _iso(row["escalated_at"]), "acknowledged_by": row["acknowledged_by"],
         "acknowledged_at": _iso(row["acknowledged_at"]), "ack_seconds": _ack_seconds(row),
     }  # fmt: skip
@@ -61,21 +64,29 @@ def alert_json(row: dict[str, Any]) -> dict[str, Any]:
         "group": row["group_slug"], "review_item": row["review_item_id"],
         "arrived_at": _iso(row["arrived_at"]), "message_sent_at": _iso(row["message_at"]),
         "acknowledged_at": _iso(row["acknowledged_at"]),
-        "acknowledged_by": row["acknowledged_by"],
+        "acknowledged_by": row["acknowledged_by"], "reply": row["reply"],
     }  # fmt: skip
 
 
 @endpoint
 async def events(request: Request, staff: LocalActor) -> list[dict[str, Any]]:
-    """Newest first (``?open=true``: not acknowledged), each with the messages sent."""
+    """Newest first (``?open=true``: not acknowledged), each with the messages sent and the
+    person's replies. Neither names the person: for an anonymous submission in crisis the
+    event is all other staff see (the review item names the author of any other post)."""
     pool = request.app.state.database.pool
     open_only = request.query_params.get("open", "").lower() in ("1", "true", "yes")
     found = []
     for row in await crisis_events.listing(pool, open_only=open_only):
         data = event_json(row)
         data["messages"] = [
-            {**m, "lines": list(m["lines"]), "sent_at": _iso(m["sent_at"])}
+            {"note": m["note_id"], "lang": m["lang"], "country": m["country"],
+             "lines": list(m["lines"]), "in_reply_to": m["in_reply_to"],
+             "sent_at": _iso(m["sent_at"])}
             for m in await crisis_events.messages(pool, row["id"])
+        ]  # fmt: skip
+        data["replies"] = [
+            {"content": r["content"], "received_at": _iso(r["received_at"])}
+            for r in await crisis_events.replies(pool, row["id"])
         ]
         found.append(data)
     return found
@@ -162,27 +173,30 @@ async def stream(request: Request) -> Response:
     poll = getattr(request.app.state, "crisis_poll_seconds", POLL_SECONDS)
 
     async def alerts() -> AsyncIterator[str]:
-        backlog = (
-            await crisis_alerts.after(pool, start)
-            if start is not None
-            else await crisis_alerts.open_alerts(pool)
-        )
-        last_id = start if start is not None else await crisis_alerts.last_id(pool)
         yield "retry: 3000\n\n"
-        quiet = 0.0
+        # Ids are given at INSERT and committed in any order: each look re-reads a window
+        # behind the newest id seen, so an alert committed late is not skipped.
+        floor = start if start is not None else await crisis_alerts.before_open(pool)
+        cursor, seen, quiet = floor, set(), 0.0
         while True:
-            for row in backlog:
-                last_id = max(last_id, row["id"])
+            rows = await crisis_alerts.after(pool, max(floor, cursor - REREAD), limit=PAGE)
+            for row in rows:
+                if row["id"] in seen:
+                    continue
+                seen.add(row["id"])
+                cursor = max(cursor, row["id"])
                 if await _for(pool, staff, row):
                     data = json.dumps(alert_json(row))
                     yield f"id: {row['id']}\nevent: {row['kind']}\ndata: {data}\n\n"
                     quiet = 0.0
+            seen = {i for i in seen if i > cursor - REREAD}
+            if len(rows) == PAGE:
+                continue  # more waiting: no pause
             await asyncio.sleep(poll)
             quiet += poll
             if quiet >= KEEPALIVE_SECONDS:
                 yield ": keep-alive\n\n"
                 quiet = 0.0
-            backlog = await crisis_alerts.after(pool, last_id)
 
     headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
     return StreamingResponse(alerts(), media_type="text/event-stream", headers=headers)

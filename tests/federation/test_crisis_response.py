@@ -20,13 +20,15 @@ from aiohttp import web
 
 from federation.crisis_reply import country_code
 from federation.local import create_actor
+from federation.remote import RemoteError
 from server.api.auth import hash_token
 from storage import resources, tokens
 from tests.conftest import LiveServer, start_live_server
-from tests.federation.group_rig import API, Members, post, received, saying
+from tests.federation.group_rig import API, Members, create, post, received, saying
 from tests.peer import Peer, PeerActor
 
 URGENT_ES = "Tengo un plan y esta noche voy a acabar con todo"
+URGENT_EN = "I have a plan and I am going to end it tonight"
 CONCERN_ES = "me siento muy triste y solo últimamente, nada tiene sentido"
 LINES = [
     {"country": "ES", "name": "Teléfono de la Esperanza", "kind": "crisis_line",
@@ -149,7 +151,9 @@ async def test_an_urgent_post_is_held_answered_in_its_language_and_alerted(
     assert event["arrived_at"] <= event["message_sent_at"]
     assert event["acknowledged_at"] is None and event["alerted_at"] is not None
     [message] = event["messages"]
-    assert message["recipient"] == alice.actor_id and message["note_id"] == note["id"]
+    assert message["note"] == note["id"] and "recipient" not in message  # never named
+    recipient = await live_server.pool.fetchval("SELECT recipient FROM crisis_messages")
+    assert recipient == alice.actor_id
     assert message["lines"][0].startswith("Teléfono de la Esperanza")
     [item] = (await api.get("/review")).json()
     assert item["policy"] == "crisis" and event["review_item"] == item["id"]
@@ -336,7 +340,8 @@ async def test_answering_with_a_country_code_brings_that_countrys_lines(
 
 @pytest.mark.parametrize("text, code", [
     ("DE", "DE"), ("DE.", "DE"), ("country: br", "BR"), ("País: mx", "MX"), ("Spain", None),
-    ("I am not ok", None), ("ok", None), ("no", None), ("ES please", None),
+    ("I am not ok", None), ("ok", None), ("no", None), ("ES please", None), ("NO", None),
+    ("SI", None), ("country: NO", "NO"),
 ])  # fmt: skip
 def test_country_codes_are_read_from_short_answers(text: str, code: str | None) -> None:
     assert country_code(text) == code
@@ -370,3 +375,71 @@ async def test_an_anonymous_message_in_crisis_is_answered_without_naming_its_wri
     entries = json.dumps((await api.get("/audit")).json())
     assert "policy_hold" in entries and "alice" not in entries
     assert not lemmy.received  # not published
+
+
+async def test_any_other_answer_is_kept_for_the_moderators_never_relayed_nor_refused(
+    live_server: LiveServer, members: Members, group_url: str, api: httpx.AsyncClient
+) -> None:
+    mastodon, lemmy, alice, _ = members
+    mastodon.received.clear()
+    lemmy.received.clear()
+    await post(live_server, mastodon, group_url,
+               saying(mastodon, alice, group_url, URGENT_ES), alice)  # fmt: skip
+    [first] = received(mastodon, "Create")
+    mastodon.received.clear()
+    answer = direct_reply(mastodon, alice, group_url, first["object"]["id"], "gracias, llamaré")
+    await post(live_server, mastodon, group_url, answer, alice)
+    assert not mastodon.received and not lemmy.received  # no refusal, nothing relayed
+    [event] = (await api.get("/crisis/events")).json()
+    assert [r["content"] for r in event["replies"]] == ["gracias, llamaré"]
+    kinds = [e["event"] for e in await next_events(api, 2)]
+    assert kinds == ["alert", "reply"]
+
+
+async def test_an_edit_into_crisis_is_held_and_a_post_for_no_group_is_not_read(
+    live_server: LiveServer, members: Members, group_url: str, api: httpx.AsyncClient
+) -> None:
+    mastodon, lemmy, alice, _ = members
+    doc = saying(mastodon, alice, group_url, "hello everyone")
+    await post(live_server, mastodon, group_url, doc, alice)
+    lemmy.received.clear()
+    mastodon.received.clear()
+    edit = {
+        "@context": "https://www.w3.org/ns/activitystreams", "type": "Update",
+        "id": mastodon.new_id(alice, "Update"), "actor": alice.actor_id,
+        "to": doc["to"], "cc": doc["cc"],
+        "object": {**doc["object"], "content": f"<p>{URGENT_EN}</p>"},
+    }  # fmt: skip
+    await post(live_server, mastodon, group_url, edit, alice)
+    assert not lemmy.received  # the edit is not forwarded
+    [dm] = received(mastodon, "Create")
+    assert "Thank you for telling us" in dm["object"]["content"]
+    assert [i["policy"] for i in (await api.get("/review")).json()] == ["crisis"]
+    # A post for none of our groups (a reply sent to our inbox) is not read by the detector.
+    lone = create(mastodon, alice, group_url, mention=False)
+    lone["object"]["content"] = f"<p>{URGENT_EN}</p>"
+    lone["cc"] = lone["object"]["cc"] = []
+    await post(live_server, mastodon, group_url, lone, alice)
+    assert len((await api.get("/crisis/events")).json()) == 1
+
+
+async def test_an_unreachable_author_still_gets_the_message_through_the_known_inbox(
+    live_server: LiveServer, members: Members, group_url: str, api: httpx.AsyncClient
+) -> None:
+    mastodon, _, alice, _ = members
+    # The cached actor is stale and its server does not answer the refetch.
+    await live_server.pool.execute(
+        "UPDATE remote_actors SET fetched_at = now() - interval '30 days'"
+    )
+    live_server.federation.directory.get_actor = _unreachable  # type: ignore[method-assign]
+    mastodon.received.clear()
+    await post(live_server, mastodon, group_url,
+               saying(mastodon, alice, group_url, URGENT_ES), alice)  # fmt: skip
+    [dm] = received(mastodon, "Create")
+    assert "Gracias" in dm["object"]["content"]
+    [event] = (await api.get("/crisis/events")).json()
+    assert event["message_error"] is None and event["message_sent_at"] is not None
+
+
+async def _unreachable(uri: str, *, refresh: bool = False) -> Any:
+    raise RemoteError("fetch_failed", "the server did not answer")

@@ -78,6 +78,7 @@ async def test_an_urgent_post_from_another_peerhaven_is_held_answered_and_alerte
     [alert] = await next_events(api, 1)
     assert alert["data"]["level"] == "urgent" and alert["data"]["group"] == "circle"
     [event] = (await api.get("/crisis/events")).json()
-    assert event["messages"][0]["recipient"] == bob_uri
+    assert event["messages"][0]["lang"] == "es"
+    assert await live_server.pool.fetchval("SELECT recipient FROM crisis_messages") == bob_uri
     ack = await api.post(f"/crisis/events/{event['id']}/ack")
     assert ack.status_code == 200 and ack.json()["acknowledged_at"] is not None
