@@ -26,7 +26,7 @@ from federation.context import FederationContext
 from federation.nodeinfo import learn_software
 from federation.remote import RemoteError
 from federation.sanitize import text_to_html
-from federation.screening import Action, Verdict
+from federation.screening import Action, RewriteKind, Verdict
 from federation.wire import Activity
 from storage import actors, audit, bans, follows, group_notes, group_posts
 from storage import anonymous as store
@@ -104,17 +104,23 @@ async def log_verdict(
 class _Submit:
     message: DirectMessage
     text: str
+    # After the group's own policies: a content warning they add, and why they would hold it.
+    summary: str | None
+    sensitive: bool
+    mark: str = ""
 
     async def apply(self, ctx: FederationContext, conn: asyncpg.Connection) -> str:
         activity, post, group = self.message.activity, self.message.post, self.message.group
         submission = await store.submit(
             conn, group_id=group.id, activity_uri=activity.id, object_uri=post.id,
-            actor_uri=activity.actor, content=self.text, summary=post.summary,
-            sensitive=post.sensitive,
+            actor_uri=activity.actor, content=self.text, summary=self.summary,
+            sensitive=self.sensitive,
         )  # fmt: skip
         # The inbox activity's result is read by operators: the submission, not its author.
         if submission is None:
             return f"anonymous submission to {group.username} received before"
+        if self.mark:
+            await store.set_mark(conn, submission, self.mark)
         return f"anonymous submission {submission} to {group.username} held for its moderators"
 
 
@@ -169,8 +175,21 @@ async def take(
     if not text or len(text) > MAX_TEXT:
         inbox = (await ctx.directory.get_actor(author)).inbox
         return _Notice(message, _help(group, keyword, text), inbox)
+    # The group's own policies, as for any post to it (its default content warnings...).
+    verdict = await ctx.moderation.screen_group(group.id, message.activity, ctx.clock())
+    if verdict.action == Action.REJECT:
+        inbox = (await ctx.directory.get_actor(author)).inbox
+        reason = "it does not meet this group's rules"
+        return _Refuse(message, reason, inbox, await learn_software(ctx, author))
+    summary, sensitive = message.post.summary, message.post.sensitive
+    for rewrite in verdict.rewrites:
+        if rewrite.kind == RewriteKind.CONTENT_WARNING and not summary:
+            summary, sensitive = rewrite.value, True
+        elif rewrite.kind == RewriteKind.SENSITIVE:
+            sensitive = True
+    mark = verdict.reason if verdict.action == Action.HOLD else ""
     # Accepted without fetching anything about the author: nothing about them to log.
-    return _Submit(message, text)
+    return _Submit(message, text, summary, sensitive, mark)
 
 
 async def _refusal(ctx: FederationContext, group: LocalActor, author: str) -> str | None:

@@ -8,6 +8,8 @@ import html
 import uuid
 from typing import Any
 
+import asyncpg
+
 from federation import outbox, relay
 from federation.context import FederationContext
 from federation.documents import PUBLIC
@@ -43,27 +45,36 @@ async def change(
 ) -> None:  # fmt: skip
     if not uri.startswith(("https://", "http://")):
         raise PinError("a pin is an http(s) URL")
-    group_uri = outbox.actor_id(ctx, group)
     async with ctx.pool.acquire() as conn, conn.transaction():
-        if pin:
-            changed = await pins.add(conn, group.id, uri, title)
-        else:
-            changed = await pins.remove(conn, group.id, uri)
-        if not changed:
-            raise PinError(f"{uri} is {'already' if pin else 'not'} pinned in {group.username}")
-        activity = outbox.new_activity(
-            ctx, group, "Add" if pin else "Remove", uri, target=f"{group_uri}/featured",
-            to=[PUBLIC], cc=[f"{group_uri}/followers"],
-        )  # fmt: skip
-        await outbox.send(ctx, conn, group, activity, [], to_followers=True)
+        await _change(ctx, conn, group, uri, title, pin)
+
+
+async def _change(
+    ctx: FederationContext, conn: asyncpg.Connection, group: LocalActor, uri: str,
+    title: str | None, pin: bool,
+) -> None:  # fmt: skip
+    group_uri = outbox.actor_id(ctx, group)
+    if pin:
+        changed = await pins.add(conn, group.id, uri, title)
+    else:
+        changed = await pins.remove(conn, group.id, uri)
+    if not changed:
+        raise PinError(f"{uri} is {'already' if pin else 'not'} pinned in {group.username}")
+    activity = outbox.new_activity(
+        ctx, group, "Add" if pin else "Remove", uri, target=f"{group_uri}/featured",
+        to=[PUBLIC], cc=[f"{group_uri}/followers"],
+    )  # fmt: skip
+    await outbox.send(ctx, conn, group, activity, [], to_followers=True)
 
 
 async def publish(
-    ctx: FederationContext, group: LocalActor, title: str, paragraphs: tuple[str, ...], lang: str
-) -> str:
-    """The group writes a post of its own (its crisis lines, say) and pins it: followers get
-    the ``Create`` then the ``Add`` to featured, which embeds it (Mastodon shows it pinned on
-    the group's profile). Returns the post's id."""
+    ctx: FederationContext, group: LocalActor, title: str, paragraphs: tuple[str, ...],
+    lang: str, *, replacing: str | None = None,
+) -> str:  # fmt: skip
+    """The group writes a post of its own (its crisis lines, say) and pins it, in one
+    transaction: followers get the ``Create`` then the ``Add`` to featured, which embeds it
+    (Mastodon shows it pinned on the group's profile). ``replacing``: the group's earlier
+    post of the kind, unpinned and deleted (``Remove``, ``Delete``). Returns the post's id."""
     group_uri = outbox.actor_id(ctx, group)
     address = relay.addressing(ctx, group)
     body = f"<p><strong>{html.escape(title)}</strong></p>" + "".join(
@@ -75,8 +86,16 @@ async def publish(
         "published": ctx.clock().strftime("%Y-%m-%dT%H:%M:%SZ"),
     }  # fmt: skip
     async with ctx.pool.acquire() as conn, conn.transaction():
+        if replacing is not None and await group_notes.delete_copy(conn, group.id, replacing):
+            if await pins.remove(conn, group.id, replacing):
+                remove = outbox.new_activity(ctx, group, "Remove", replacing,
+                                             target=f"{group_uri}/featured", **address)  # fmt: skip
+                await outbox.send(ctx, conn, group, remove, [], to_followers=True)
+            tombstone = {"id": replacing, "type": "Tombstone"}
+            delete = outbox.new_activity(ctx, group, "Delete", tombstone, **address)
+            await outbox.send(ctx, conn, group, delete, [], to_followers=True)
         await group_notes.add(conn, group_id=group.id, object_uri=note["id"], document=note)
         create = outbox.new_activity(ctx, group, "Create", note, **address)
         await outbox.send(ctx, conn, group, create, [], to_followers=True)
-    await change(ctx, group, note["id"], title=title)
+        await _change(ctx, conn, group, note["id"], title, True)
     return str(note["id"])

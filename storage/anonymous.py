@@ -121,6 +121,16 @@ async def set_mark(db: Executor, submission_id: int, mark: str) -> None:
     )
 
 
+async def pending_from(db: Executor, actor_uri: str, object_uri: str) -> bool:
+    """Whether this author's direct message (its note) waits as a submission."""
+    return bool(await db.fetchval(
+        "SELECT EXISTS (SELECT 1 FROM anonymous_submissions s JOIN anonymous_seals k "
+        "ON k.id = s.seal_id WHERE s.state = 'pending' AND k.actor_uri = $1 "
+        "AND k.object_uri = $2)",
+        actor_uri, object_uri,
+    ))  # fmt: skip
+
+
 async def withdraw(db: Executor, actor_uri: str, object_uri: str | None = None) -> int:
     """The author deleted the message (``object_uri``) or their account (None): what still
     waits is withdrawn, never published."""

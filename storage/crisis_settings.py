@@ -34,3 +34,18 @@ async def put(db: Executor, group_id: int, settings: GroupCrisisSettings) -> Non
         "concern_message = EXCLUDED.concern_message, country = EXCLUDED.country",
         group_id, settings.concern_message, settings.country,
     )  # fmt: skip
+
+
+async def pinned_note(db: Executor, group_id: int) -> str | None:
+    """The group's pinned post of crisis lines, if it has one."""
+    return await db.fetchval(
+        "SELECT pinned_note FROM crisis_group_settings WHERE group_id = $1", group_id
+    )
+
+
+async def set_pinned_note(db: Executor, group_id: int, note: str) -> None:
+    await db.execute(
+        "INSERT INTO crisis_group_settings (group_id, pinned_note) VALUES ($1, $2) "
+        "ON CONFLICT (group_id) DO UPDATE SET pinned_note = EXCLUDED.pinned_note",
+        group_id, note,
+    )  # fmt: skip

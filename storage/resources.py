@@ -36,16 +36,27 @@ async def add_many(
     return int(status.split()[-1])
 
 
+async def add_one(db: Executor, row: dict[str, Any], group_id: int | None) -> dict[str, Any] | None:
+    """Add one entry; None when one with the same country, name and phone is there."""
+    found = await db.fetchrow(
+        "INSERT INTO crisis_resources (group_id, country, name, kind, phone, url, hours, "
+        "languages, source, checked_on) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) "
+        "ON CONFLICT DO NOTHING RETURNING *",
+        group_id, row["country"], row["name"], row.get("kind", "crisis_line"),
+        row.get("phone", ""), row.get("url", ""), row.get("hours", ""),
+        list(row.get("languages", [])), row.get("source", ""), row.get("checked_on", ""),
+    )  # fmt: skip
+    return dict(found) if found is not None else None
+
+
 async def listing(
-    db: Executor, *, country: str | None = None, group_id: int | None = None,
-    only_group: bool = False,
-) -> list[dict[str, Any]]:  # fmt: skip
-    """Instance-wide resources, and a group's own when ``group_id`` is given (``only_group``:
-    the group's own alone)."""
+    db: Executor, *, country: str | None = None, group_id: int | None = None
+) -> list[dict[str, Any]]:
+    """Instance-wide resources, and a group's own when ``group_id`` is given."""
     rows = await db.fetch(
         "SELECT * FROM crisis_resources WHERE ($1::text IS NULL OR country = $1) "
-        "AND ((group_id IS NULL AND NOT $3) OR group_id = $2) ORDER BY country, kind, name",
-        country, group_id, only_group,
+        "AND (group_id IS NULL OR group_id = $2) ORDER BY country, kind, name",
+        country, group_id,
     )  # fmt: skip
     return [dict(r) for r in rows]
 
@@ -68,13 +79,8 @@ async def knows_country(db: Executor, country: str) -> bool:
     ))  # fmt: skip
 
 
-async def remove(db: Executor, resource_id: int, group_id: int | None = None) -> bool:
-    """Remove one (of that group's own, when ``group_id`` is given)."""
-    status = await db.execute(
-        "DELETE FROM crisis_resources WHERE id = $1 "
-        "AND ($2::bigint IS NULL OR group_id = $2)",
-        resource_id, group_id,
-    )  # fmt: skip
+async def remove(db: Executor, resource_id: int) -> bool:
+    status = await db.execute("DELETE FROM crisis_resources WHERE id = $1", resource_id)
     return status != "DELETE 0"
 
 

@@ -1,5 +1,6 @@
 """Delete of a post (only by its author) or of an actor (drop its follows and content); the
-groups that relayed the post withdraw it, and what waited for review is withdrawn."""
+groups that relayed the post withdraw it, and what waited for review (held posts, anonymous
+submissions not yet published) is withdrawn."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from federation.activities.base import Drop, require_object_id
 from federation.context import FederationContext
 from federation.screening import Verdict
 from federation.wire import Activity
-from storage import actors, follows, group_posts, objects, review
+from storage import actors, anonymous, follows, group_posts, objects, review
 
 
 async def verify(ctx: FederationContext, activity: Activity, verdict: Verdict) -> str:
@@ -22,6 +23,8 @@ async def verify(ctx: FederationContext, activity: Activity, verdict: Verdict) -
         # Never stored because it was held for review: the author takes it back.
         if await review.has_pending(ctx.pool, object_id, activity.actor):
             return "held"
+        if await anonymous.pending_from(ctx.pool, activity.actor, object_id):
+            return "anonymous"
         raise Drop("unknown_object")
     if author != activity.actor:
         raise Drop("not_author")
@@ -33,6 +36,7 @@ async def receive(
 ) -> str:
     if prepared == "actor":
         await review.withdraw(conn, activity.actor)
+        await anonymous.withdraw(conn, activity.actor)
         relayed = await group_posts.relayed_objects_of(conn, activity.actor)
         withdrawn = await relay.withdraw(ctx, conn, relayed, delete=dict(activity.raw))
         dropped = await follows.delete_follows_of(conn, activity.actor)
@@ -43,6 +47,10 @@ async def receive(
             f"{len(withdrawn)} relays withdrawn)"
         )
     object_id = require_object_id(activity)
+    if prepared == "anonymous":
+        # Said as of any held message: operators read it beside the author's activity.
+        await anonymous.withdraw(conn, activity.actor, object_id)
+        return "held message withdrawn by its author"
     withdrawn_held = await review.withdraw(conn, activity.actor, object_id)
     if prepared == "held":
         return f"held post withdrawn ({withdrawn_held} review items)"

@@ -15,6 +15,8 @@ from dataclasses import replace
 from datetime import timedelta
 from types import ModuleType
 
+import asyncpg
+
 from federation import anonymous, crisis, decisions, direct, relay
 from federation.activities import (
     accept,
@@ -36,7 +38,7 @@ from federation.context import FederationContext
 from federation.fetch import FetchError
 from federation.parse import parse_document
 from federation.remote import RemoteError
-from federation.screening import Action, Verdict, apply_rewrites
+from federation.screening import Action, CrisisMark, Verdict, apply_rewrites
 from federation.wire import Activity, APObject
 from storage import queue
 from storage.actors import LocalActor
@@ -119,11 +121,7 @@ class InboxWorker:
                 elif verdict.acts:
                     await decisions.log_verdict(conn, verdict, parsed)
                 if mark is not None and planned is not None:
-                    done = await crisis.record(
-                        self.ctx, conn, parsed, mark, planned, review_item_id=None,
-                        arrived_at=job.row["received_at"],
-                    )  # fmt: skip
-                    result = f"{result}; {done}"
+                    result += await self._crisis(conn, job, parsed, mark, planned, None)
                 await queue.finish(conn, TABLE, job, result=result, moderation=verdict.as_json())
         except queue.LeaseLost:
             # Another worker took the job over; its run is the one that counts.
@@ -163,15 +161,22 @@ class InboxWorker:
                     conn, activity, verdict, inbox_id=job.id, group_id=None, group_ids=groups
                 )
             if mark is not None and planned is not None:
-                done = await crisis.record(
-                    self.ctx, conn, activity, mark, planned, review_item_id=item_id,
-                    arrived_at=job.row["received_at"],
-                )  # fmt: skip
-                result = f"{result}; {done}"
+                result += await self._crisis(conn, job, activity, mark, planned, item_id)
             await queue.finish(
                 conn, TABLE, job, state="held" if held else "dropped", result=result[:500],
                 moderation=verdict.as_json(),
             )  # fmt: skip
+
+    async def _crisis(
+        self, conn: asyncpg.Connection, job: Job, activity: Activity, mark: CrisisMark,
+        planned: crisis.Plan, item_id: int | None,
+    ) -> str:  # fmt: skip
+        """The crisis event, message and alert, in the job's transaction (for its result)."""
+        done = await crisis.record(
+            self.ctx, conn, activity, mark, planned, review_item_id=item_id,
+            arrived_at=job.row["received_at"],
+        )  # fmt: skip
+        return f"; {done}"
 
     async def _retry(self, job: Job, error: str) -> None:
         if job.attempts >= self.max_attempts:

@@ -95,7 +95,8 @@ def load_templates(path: Path | None) -> dict[str, dict[str, str]]:
         if not isinstance(texts, dict) or not all(
             k in KEYS and isinstance(v, str) for k, v in texts.items()
         ):
-            raise MessagesError(f"{path}: {lang}: keys must be among {', '.join(KEYS)}, each a text")
+            keys = ", ".join(KEYS)
+            raise MessagesError(f"{path}: {lang}: keys must be among {keys}, each a text")
         base = templates.get(lang, templates["en"])
         templates[lang] = {**base, **texts}
     return templates

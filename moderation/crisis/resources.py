@@ -24,6 +24,20 @@ COUNTRY_LANGUAGES = {
     "IT": ("it",), "NL": ("nl",),
 }  # fmt: skip
 CRISIS_CATEGORIES = {"general_crisis", "suicide_prevention", "mental_health"}
+KINDS = ("crisis_line", "emergency", "local_service", "self_help")
+
+
+def is_country(value: str, *, international: bool = False) -> bool:
+    """A two-letter ISO 3166 code (any case), or (``international``) INT, the international
+    directory."""
+    if international and value.upper() == "INT":
+        return True
+    return len(value) == 2 and value.isascii() and value.isalpha()
+
+
+def is_language(value: str) -> bool:
+    """An ISO 639 code (en, pt, haw)."""
+    return 2 <= len(value) <= 3 and value.isascii() and value.isalpha()
 
 
 @dataclass(frozen=True)

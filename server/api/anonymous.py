@@ -15,8 +15,14 @@ from federation import anonymous
 from federation.anonymous import AnonymousError
 from server.api import body
 from server.api.auth import ApiError
-from server.api.endpoint import endpoint, federation_context, group_by_slug, who
-from storage import actors, moderators
+from server.api.endpoint import (
+    endpoint,
+    federation_context,
+    group_by_slug,
+    require_group_moderator,
+    who,
+)
+from storage import actors
 from storage import anonymous as store
 from storage.actors import LocalActor
 from storage.anonymous import Submission
@@ -47,23 +53,12 @@ async def _refusing(call: Awaitable[T]) -> T:
         raise ApiError(exc.status, error, str(exc)) from None
 
 
-async def _require_moderator(request: Request, staff: LocalActor, group: LocalActor) -> None:
-    """The group's own moderators and the instance's admins; no other staff account."""
-    pool = request.app.state.database.pool
-    if staff.role != "admin" and not await moderators.is_moderator(
-        pool, group.id, who(request, staff)
-    ):
-        raise ApiError(
-            403, "forbidden", "only this group's moderators and the instance's admins may do this"
-        )
-
-
 async def _submission(
     request: Request, staff: LocalActor, *, submission_id: int | None, note_uri: str | None = None
 ) -> tuple[Submission, LocalActor]:
     ctx = federation_context(request)
     found = await _refusing(anonymous.submission_and_group(ctx, submission_id, note_uri))
-    await _require_moderator(request, staff, found[1])
+    await require_group_moderator(request, staff, found[1])
     return found
 
 
@@ -86,7 +81,7 @@ async def listing(request: Request, staff: LocalActor) -> list[dict[str, Any]]:
     group_ids = None
     if slug:
         group = await group_by_slug(request, slug)
-        await _require_moderator(request, staff, group)
+        await require_group_moderator(request, staff, group)
         group_ids = [group.id]
     moderator = None if staff.role == "admin" or slug else who(request, staff)
     found = await store.listing(
@@ -140,7 +135,7 @@ async def ban(request: Request, staff: LocalActor) -> dict[str, Any]:
     data = await body.read(
         request, {},
         {"submission": _submission_id, "note": body.url, "reason": body.text(500),
-         "days": body.positive},
+         "days": body.days},
     )  # fmt: skip
     if ("submission" in data) == ("note" in data):
         fields = {"submission": "give the submission's id or the published note's URL"}

@@ -19,6 +19,8 @@ def text(max_len: int = 5000) -> Check:
     def check(value: Any) -> str | None:
         if not isinstance(value, str) or not value.strip():
             return "must be a non-empty string"
+        if "\x00" in value:
+            return "must not contain NUL characters"  # PostgreSQL text cannot hold them
         return f"must be at most {max_len} characters" if len(value) > max_len else None
 
     return check
@@ -27,6 +29,8 @@ def text(max_len: int = 5000) -> Check:
 def url(value: Any) -> str | None:
     if not isinstance(value, str) or not value.startswith(("https://", "http://")):
         return "must be an http(s) URL"
+    if "\x00" in value or len(value) > 2048:
+        return "must be a URL of at most 2048 characters, without NUL characters"
     return None
 
 
@@ -44,6 +48,13 @@ def boolean(value: Any) -> str | None:
 def positive(value: Any) -> str | None:
     ok = isinstance(value, int | float) and not isinstance(value, bool) and value > 0
     return None if ok else "must be a positive number"
+
+
+def days(value: Any) -> str | None:
+    """A duration in days, up to a hundred years (a larger one overflows a date)."""
+    if positive(value) is not None or value > 36500:
+        return "must be a number of days between 0 and 36500"
+    return None
 
 
 def text_list(value: Any) -> str | None:

@@ -17,9 +17,10 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
+from moderation.crisis.resources import is_country
 from server.api import body
 from server.api.auth import ApiError, caller
-from server.api.endpoint import endpoint, group_by_slug, who
+from server.api.endpoint import endpoint, group_by_slug, require_group_moderator, who
 from server.api.moderation import _int_param
 from storage import audit, crisis_alerts, crisis_events, crisis_settings
 from storage.actors import LocalActor
@@ -136,6 +137,7 @@ async def group_settings(request: Request, staff: LocalActor) -> dict[str, Any]:
     group = await group_by_slug(request, request.path_params["slug"])
     current = await crisis_settings.get(pool, group.id)
     if request.method == "PUT":
+        await require_group_moderator(request, staff, group)
         data = await body.read(request, {}, {"concern_message": body.boolean, "country": _country})
         country = data.get("country", current.country)
         current = GroupCrisisSettings(
@@ -153,8 +155,7 @@ async def group_settings(request: Request, staff: LocalActor) -> dict[str, Any]:
 
 def _country(value: Any) -> str | None:
     """A two-letter code, or "" for the instance's country."""
-    if value == "" or (isinstance(value, str) and len(value) == 2 and value.isascii()
-                       and value.isalpha()):  # fmt: skip
+    if value == "" or (isinstance(value, str) and is_country(value)):
         return None
     return 'must be a two-letter ISO country code, or "" for the instance\'s'
 

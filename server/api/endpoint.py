@@ -19,7 +19,7 @@ from federation.review import ReviewError
 from federation.sanctions import SanctionError
 from moderation.blocklists.service import BlocklistError
 from server.api.auth import ApiError, caller
-from storage import actors
+from storage import actors, moderators
 from storage.actors import LocalActor
 
 Handler = Callable[[Request], Awaitable[Response]]
@@ -36,6 +36,8 @@ def endpoint(handler: Callable[[Request, LocalActor], Awaitable[Any]]) -> Handle
     async def wrapped(request: Request) -> Response:
         try:
             staff = await caller(request)
+            if any("\x00" in v for v in request.path_params.values()):
+                raise ApiError(404, "not_found", "no such thing")  # PostgreSQL text has no NUL
             result = await handler(request, staff)
         except ApiError as exc:
             payload: dict[str, Any] = {"error": exc.error, "detail": exc.detail}
@@ -71,8 +73,22 @@ def federation_context(request: Request) -> FederationContext:
     return request.app.state.federation
 
 
+async def require_group_moderator(request: Request, staff: LocalActor, group: LocalActor) -> None:
+    """The group's own moderators and the instance's admins; no other staff account (what a
+    group tells people in crisis, who it marks verified, who it bans, is its own)."""
+    pool = request.app.state.database.pool
+    if staff.role != "admin" and not await moderators.is_moderator(
+        pool, group.id, who(request, staff)
+    ):
+        raise ApiError(
+            403, "forbidden", "only this group's moderators and the instance's admins may do this"
+        )
+
+
 async def group_by_slug(request: Request, slug: str) -> LocalActor:
     """The group named ``slug``, or a 404."""
+    if "\x00" in slug:
+        raise ApiError(404, "not_found", "no such group")
     group = await actors.local_actor_by_username(request.app.state.database.pool, slug)
     if group is None or group.kind != "Group":
         raise ApiError(404, "not_found", "no such group")

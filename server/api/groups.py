@@ -15,7 +15,7 @@ from federation.anonymous import check_keyword
 from server import new_group
 from server.api import body
 from server.api.auth import ApiError
-from server.api.endpoint import Created, endpoint, group_by_slug, who
+from server.api.endpoint import Created, endpoint, group_by_slug, require_group_moderator, who
 from server.api.endpoint import federation_context as _ctx
 from storage import actors, moderators
 from storage import anonymous as anonymous_settings
@@ -123,9 +123,10 @@ async def answer_request(request: Request, staff: LocalActor) -> dict[str, Any]:
 @endpoint
 async def bans(request: Request, staff: LocalActor) -> dict[str, Any]:
     group = await _group(request)
+    await require_group_moderator(request, staff, group)
     data = await body.read(
         request, {"actor": body.url, "action": body.one_of("ban", "unban")},
-        {"reason": body.text(500), "days": body.positive},
+        {"reason": body.text(500), "days": body.days},
     )  # fmt: skip
     if data["action"] == "unban":
         await membership.unban(_ctx(request), group, data["actor"], who=who(request, staff))

@@ -7,16 +7,22 @@ from typing import Any
 
 from starlette.requests import Request
 
-from federation import pins
-from moderation.gate import Moderation
+from moderation.crisis.resources import KINDS, is_country, is_language
 from server.api import body
 from server.api.auth import ApiError
-from server.api.endpoint import Created, endpoint, federation_context, group_by_slug, who
-from server.api.moderation import _int_param, require_admin
-from storage import audit, resources
+from server.api.endpoint import (
+    Created,
+    endpoint,
+    federation_context,
+    group_by_slug,
+    require_group_moderator,
+    who,
+)
+from server.api.moderation import _int_param, _query, require_admin
+from server.crisis_pin import pin_resources
+from storage import actors, audit, resources
 from storage.actors import LocalActor
 
-KINDS = ("crisis_line", "emergency", "local_service", "self_help")
 FIELDS = ("id", "group_id", "country", "name", "kind", "phone", "url", "hours", "languages",
           "source", "checked_on")  # fmt: skip
 
@@ -26,13 +32,12 @@ def public(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _country(value: Any) -> str | None:
-    ok = isinstance(value, str) and (value.upper() == "INT" or (
-        len(value) == 2 and value.isascii() and value.isalpha()))  # fmt: skip
+    ok = isinstance(value, str) and is_country(value, international=True)
     return None if ok else "must be a two-letter ISO country code, or INT"
 
 
 def _languages(value: Any) -> str | None:
-    if isinstance(value, list) and all(isinstance(v, str) and 2 <= len(v) <= 3 for v in value):
+    if isinstance(value, list) and all(isinstance(v, str) and is_language(v) for v in value):
         return None
     return "must be a list of language codes such as en, pt"
 
@@ -42,7 +47,9 @@ async def _scope(request: Request, staff: LocalActor, slug: str | None) -> Local
     if slug is None:
         require_admin(staff)
         return None
-    return await group_by_slug(request, slug)
+    group = await group_by_slug(request, slug)
+    await require_group_moderator(request, staff, group)
+    return group
 
 
 @endpoint
@@ -51,9 +58,9 @@ async def directory(request: Request, staff: LocalActor) -> Any:
     (``group`` for a group's own; source and date shown to people)."""
     pool = request.app.state.database.pool
     if request.method == "GET":
-        slug = request.query_params.get("group")
+        slug = _query(request, "group")
         group = await group_by_slug(request, slug) if slug else None
-        country = (request.query_params.get("country") or "").upper() or None
+        country = (_query(request, "country") or "").upper() or None
         rows = await resources.listing(pool, country=country, group_id=group.id if group else None)
         return [public(r) for r in rows]
     data = await body.read(
@@ -72,15 +79,15 @@ async def directory(request: Request, staff: LocalActor) -> Any:
     data.setdefault("kind", "crisis_line")
     group_id = group.id if group else None
     async with pool.acquire() as conn, conn.transaction():
-        await resources.add_many(conn, [data], group_id)
+        row = await resources.add_one(conn, data, group_id)
+        if row is None:
+            raise ApiError(409, "conflict", f"{data['name']} with that phone is already listed "
+                           f"for {data['country']}: remove it first to change it")  # fmt: skip
         await audit.record(
             conn, who=who(request, staff), action="resource_add",
             target=group.username if group else "instance", reason="",
             details={"name": data["name"], "country": data["country"]},
         )  # fmt: skip
-    rows = await resources.listing(pool, country=data["country"], group_id=group_id)
-    [row] = [r for r in rows if r["name"] == data["name"] and r["group_id"] == group_id
-             and r["phone"] == data.get("phone", "")]  # fmt: skip
     return Created(public(row))
 
 
@@ -91,8 +98,11 @@ async def remove(request: Request, staff: LocalActor) -> dict[str, Any]:
     row = await pool.fetchrow("SELECT group_id FROM crisis_resources WHERE id = $1", resource_id)
     if row is None:
         raise ApiError(404, "not_found", "no such resource")
-    if row["group_id"] is None:
+    group = await actors.local_actor_by_id(pool, row["group_id"]) if row["group_id"] else None
+    if group is None:
         require_admin(staff)
+    else:
+        await require_group_moderator(request, staff, group)
     async with pool.acquire() as conn, conn.transaction():
         await resources.remove(conn, resource_id)
         await audit.record(
@@ -106,15 +116,10 @@ async def remove(request: Request, staff: LocalActor) -> dict[str, Any]:
 async def pin(request: Request, staff: LocalActor) -> Any:
     """The group publishes its crisis lines (in ``lang``, default en) and pins the post."""
     group = await group_by_slug(request, request.path_params["slug"])
+    await require_group_moderator(request, staff, group)
     data = await body.read(request, {}, {"lang": body.one_of("en", "es", "de", "fr", "pt")})
-    lang = data.get("lang", "en")
-    moderation: Moderation = request.app.state.federation.moderation
-    page = f"{request.app.state.settings.base_url}/resources"
-    title, paragraphs = await moderation.resources_post(lang, group.id, page)
-    ctx = federation_context(request)
-    note = await pins.publish(ctx, group, title, paragraphs, lang)
-    await audit.record(
-        ctx.pool, who=who(request, staff), action="resource_pin", target=note, reason="",
-        details={"group": group.username},
+    note, title = await pin_resources(
+        federation_context(request), group, data.get("lang", "en"),
+        request.app.state.settings.base_url, who=who(request, staff),
     )  # fmt: skip
     return Created({"note": note, "title": title})

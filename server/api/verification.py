@@ -12,7 +12,13 @@ from federation import verification
 from federation.verification import MAX_CREDENTIAL, MEMBER_ROLES, ROLE_LABELS, VerificationError
 from server.api import body
 from server.api.auth import ApiError
-from server.api.endpoint import endpoint, federation_context, group_by_slug, who
+from server.api.endpoint import (
+    endpoint,
+    federation_context,
+    group_by_slug,
+    require_group_moderator,
+    who,
+)
 from server.api.moderation import require_admin
 from storage import verification as store
 from storage.actors import LocalActor
@@ -81,6 +87,7 @@ async def group_verified(request: Request, staff: LocalActor) -> dict[str, Any]:
     group = await group_by_slug(request, request.path_params["slug"])
     group_uri = ctx.urls.actor("Group", group.username)
     if request.method == "POST":
+        await require_group_moderator(request, staff, group)
         data = await body.read(
             request, {"actor": body.url, "action": body.one_of("verify", "unverify")},
             {"role": body.one_of(*MEMBER_ROLES), "credential": body.text(MAX_CREDENTIAL)},

@@ -14,8 +14,10 @@ from server.commands.common import (
     add_base_url_argument,
     add_data_dir_argument,
     cli_who,
+    days,
     ensure_data_dir,
     open_federation,
+    record_id,
     settings_from_args,
 )
 from server.errors import CommandError
@@ -37,15 +39,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     approve = sub.add_parser("approve", help="the group publishes it; the author is told")
     decline = sub.add_parser("decline", help="not published; the author is told with the note")
     for p in (approve, decline):
-        p.add_argument("id", type=int)
+        p.add_argument("id", type=record_id)
         p.add_argument("--note", default="", help="the moderator's note")
     unseal = sub.add_parser("unseal", help="show who wrote it (audited with the reason)")
-    unseal.add_argument("id", type=int)
+    unseal.add_argument("id", type=record_id)
     unseal.add_argument("--reason", required=True, help="why the author must be known")
     ban = sub.add_parser("ban", help="ban the author from the group without showing who")
     ban.add_argument("post", help="the submission's id or the published note's URL")
     ban.add_argument("--reason", default="", help="told to the author with refused posts")
-    ban.add_argument("--days", type=float, help="the ban ends after this many days")
+    ban.add_argument("--days", type=days, help="the ban ends after this many days")
     for p in (listing, approve, decline, unseal, ban):
         add_data_dir_argument(p)
         add_base_url_argument(p)
@@ -88,7 +90,7 @@ async def _run(settings: Settings, args: argparse.Namespace) -> list[str]:
             submission, group = await anonymous.submission_and_group(
                 ctx, int(args.post) if is_id else None, None if is_id else args.post
             )
-            ends = datetime.now(UTC) + timedelta(days=args.days) if args.days else None
+            ends = datetime.now(UTC) + timedelta(days=args.days) if args.days is not None else None
             await anonymous.ban_author(
                 ctx, submission, group, who=cli_who(), reason=args.reason, ends_at=ends
             )

@@ -26,6 +26,24 @@ def cli_who() -> str:
         return "cli"
 
 
+def record_id(value: str) -> int:
+    """An argparse type: a row id (a positive integer PostgreSQL's bigint holds)."""
+    if not (value.isascii() and value.isdigit()) or not 0 < int(value) < 2**63:
+        raise argparse.ArgumentTypeError(f"{value!r} is not an id (a positive whole number)")
+    return int(value)
+
+
+def days(value: str) -> float:
+    """An argparse type: a duration in days, above 0 and up to a hundred years."""
+    try:
+        number = float(value)
+    except ValueError:
+        number = -1.0
+    if not 0 < number <= 36500:  # also refuses nan and inf
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of days from 0 to 36500")
+    return number
+
+
 def add_data_dir_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data-dir", help="data directory (PEERHAVEN_DATA_DIR, default ./data)")
 

@@ -13,21 +13,26 @@ import json
 from pathlib import Path
 from typing import Any
 
-from federation import pins
-from moderation.crisis.resources import Resource, choose, read_directory
-from moderation.gate import Moderation
+from moderation.crisis.resources import (
+    KINDS,
+    Resource,
+    choose,
+    is_country,
+    is_language,
+    read_directory,
+)
 from server.commands.common import (
     add_data_dir_argument,
     ensure_data_dir,
     open_database,
     open_federation,
+    record_id,
     settings_from_args,
 )
+from server.crisis_pin import pin_resources
 from server.errors import CommandError
 from server.settings import Settings
 from storage import actors, audit, resources
-
-KINDS = ("crisis_line", "emergency", "local_service", "self_help")
 
 NAME = "resources"
 HELP = "crisis lines and other resources shown to people in distress"
@@ -50,7 +55,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         add.add_argument(option, default="")
     add.add_argument("--languages", default="", help="comma-separated, such as en,cy")
     remove = sub.add_parser("remove", help="remove an entry by its id (see list)")
-    remove.add_argument("id", type=int)
+    remove.add_argument("id", type=record_id)
     pin = sub.add_parser("pin", help="the group publishes its lines and pins the post")
     pin.add_argument("group")
     pin.add_argument("--lang", default="en", choices=("en", "es", "de", "fr", "pt"))
@@ -70,11 +75,18 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _check_add(args: argparse.Namespace) -> None:
-    country = args.country.upper()
-    if country != "INT" and not (len(country) == 2 and country.isascii() and country.isalpha()):
+    """The same checks as the admin API's."""
+    if not is_country(args.country, international=True):
         raise CommandError(f"--country {args.country!r}: a two-letter ISO code, or INT")
     if not args.phone and not args.url:
         raise CommandError("give --phone or --url")
+    if args.url and not args.url.startswith(("https://", "http://")):
+        raise CommandError(f"--url {args.url!r}: an http(s) URL")
+    bad = [x for x in args.languages.split(",") if x.strip() and not is_language(x.strip())]
+    if bad:
+        raise CommandError(f"--languages: {', '.join(bad)}: language codes such as en, pt")
+    if any("\x00" in str(v) for v in vars(args).values()):
+        raise CommandError("an argument contains a NUL character")
 
 
 async def _run(settings: Settings, args: argparse.Namespace) -> Any:
@@ -138,11 +150,6 @@ async def _pin(settings: Settings, args: argparse.Namespace) -> dict[str, Any]:
     async with open_federation(settings) as ctx:
         group_id = await _group_id(ctx.pool, args.group)
         group = await actors.local_actor_by_id(ctx.pool, group_id)
-        assert group is not None and isinstance(ctx.moderation, Moderation)
-        title, paragraphs = await ctx.moderation.resources_post(
-            args.lang, group_id, f"{settings.base_url}/resources"
-        )
-        note = await pins.publish(ctx, group, title, paragraphs, args.lang)
-        await audit.record(ctx.pool, who="cli", action="resource_pin", target=note, reason="",
-                           details={"group": group.username})  # fmt: skip
+        assert group is not None
+        note, title = await pin_resources(ctx, group, args.lang, settings.base_url, who="cli")
         return {"note": note, "title": title}

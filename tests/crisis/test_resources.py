@@ -106,3 +106,19 @@ def test_add_remove_and_pin_from_the_cli(database_url: str, tmp_path: Path) -> N
     assert peerhaven("resources", "remove", str(row["id"]), *data, env=env).returncode == 0
     again = peerhaven("resources", "remove", str(row["id"]), *data, env=env)
     assert again.returncode != 0 and f"no resource {row['id']}" in again.stderr
+
+
+def test_the_cli_refuses_what_the_api_refuses(tmp_path: Path) -> None:
+    env = clean_env()
+    data = ["--data-dir", str(tmp_path)]
+    line = ["--country", "GB", "--name", "x", *data]
+    for args, why in (
+        (["resources", "add", *line, "--url", "javascript:alert(1)"], "http(s) URL"),
+        (["resources", "add", *line, "--phone", "1", "--languages", "english"], "language"),
+        (["resources", "remove", "99999999999999999999", *data], "not an id"),
+        (["anonymous", "ban", "1", "--days", "inf", *data], "number of days"),
+        (["anonymous", "approve", "-3", *data], "not an id"),
+    ):
+        result = peerhaven(*args, env=env)
+        assert result.returncode != 0 and why in result.stderr, (args, result.stderr)
+        assert "Traceback" not in result.stderr

@@ -1,9 +1,12 @@
 """Fixtures of the group tests: a group ``circle`` on the live server, a Mastodon and a
-Lemmy peer with a member each, and the live server's admin API."""
+Lemmy peer with a member each, the live server's admin API, a second PeerHaven on
+127.0.0.2 (``server_b``), and the anonymous-submission rig (``rig``,
+``anonymous_rig.py``)."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -11,9 +14,11 @@ import pytest
 from federation.local import create_actor
 from server.api.auth import hash_token
 from storage import tokens
-from tests.conftest import LiveServer
+from tests.conftest import LiveServer, start_live_server
+from tests.federation.anonymous_rig import rig  # noqa: F401 (a fixture)
 from tests.federation.group_rig import API, Members, post
 from tests.peer import Peer
+from tests.rig import create_database, drop_database
 
 
 @pytest.fixture
@@ -55,3 +60,16 @@ async def api(live_server: LiveServer) -> AsyncIterator[httpx.AsyncClient]:
     headers = {"Authorization": "Bearer ada-token"}
     async with httpx.AsyncClient(base_url=live_server.base_url + API, headers=headers) as http:
         yield http
+
+
+@pytest.fixture
+async def server_b(
+    pg_server_dsn: str, template_database: str, tmp_path: Path
+) -> AsyncIterator[LiveServer]:
+    """A second PeerHaven on another host (127.0.0.2), with its own database."""
+    name, dsn = await create_database(pg_server_dsn, template_database)
+    try:
+        async with start_live_server(dsn, tmp_path / "b", host="127.0.0.2") as server:
+            yield server
+    finally:
+        await drop_database(pg_server_dsn, name)

@@ -8,7 +8,6 @@ import hashlib
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -20,8 +19,7 @@ from federation.following import follow_remote
 from federation.local import create_actor
 from moderation.blocklists.model import digest_of
 from storage import actors
-from tests.conftest import LiveServer, start_live_server
-from tests.rig import create_database, drop_database
+from tests.conftest import LiveServer
 
 MASTODON_HEADER = "#domain,#severity,#reject_media,#reject_reports,#public_comment,#obfuscate\n"
 
@@ -172,19 +170,6 @@ async def test_a_list_that_changes_too_much_is_held_whole(
     assert source["held"]
     await ok(api, "POST", "/blocklist/release", name="a")
     assert set(await pending(api)) == {f"new{i}.example" for i in range(4)}
-
-
-@pytest.fixture
-async def server_b(
-    pg_server_dsn: str, template_database: str, tmp_path: Path
-) -> AsyncIterator[LiveServer]:
-    """A second PeerHaven on another host (127.0.0.2), with its own database."""
-    name, dsn = await create_database(pg_server_dsn, template_database)
-    try:
-        async with start_live_server(dsn, tmp_path / "b", host="127.0.0.2") as server:
-            yield server
-    finally:
-        await drop_database(pg_server_dsn, name)
 
 
 async def test_a_suspension_between_two_peerhaven_servers(

@@ -7,31 +7,15 @@ the group and verified by B."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import httpx
-import pytest
 
 from federation import posting
 from federation.following import follow_remote
 from federation.local import create_actor
 from storage import resources
-from tests.conftest import LiveServer, start_live_server
+from tests.conftest import LiveServer
 from tests.federation.test_crisis_response import LINES, URGENT_ES, next_events
-from tests.rig import create_database, drop_database
-
-
-@pytest.fixture
-async def server_b(
-    pg_server_dsn: str, template_database: str, tmp_path: Path
-) -> AsyncIterator[LiveServer]:
-    name, dsn = await create_database(pg_server_dsn, template_database)
-    try:
-        async with start_live_server(dsn, tmp_path / "b", host="127.0.0.2") as server:
-            yield server
-    finally:
-        await drop_database(pg_server_dsn, name)
 
 
 async def both(a: LiveServer, b: LiveServer) -> None:
