@@ -74,16 +74,32 @@ async def get(db: Executor, item_id: int, *, for_update: bool = False) -> Item |
     return _item(row) if row is not None else None
 
 
-async def pending(db: Executor, *, group_id: int | None = None, limit: int = 100) -> list[Item]:
+async def pending(
+    db: Executor, *, group_id: int | None = None, moderator: str | None = None,
+    limit: int = 100,
+) -> list[Item]:  # fmt: skip
     """Pending items, oldest first; for a group, its own and the instance's holds of posts
-    addressed to it."""
+    addressed to it; given ``moderator``, only those of the groups that account moderates."""
     rows = await db.fetch(
         "SELECT * FROM review_items WHERE state = 'pending' AND ($1::bigint IS NULL "
         "OR group_id = $1 OR (group_id IS NULL AND $1 = ANY (group_ids))) "
-        "ORDER BY held_at, id LIMIT $2",
-        group_id, limit,
+        "AND ($3::text IS NULL OR group_ids && ARRAY(SELECT group_id FROM group_moderators "
+        "WHERE actor_uri = $3) OR group_id IN (SELECT group_id FROM group_moderators "
+        "WHERE actor_uri = $3)) ORDER BY held_at, id LIMIT $2",
+        group_id, limit, moderator,
     )  # fmt: skip
     return [_item(r) for r in rows]
+
+
+async def moderates(db: Executor, item_id: int, moderator: str) -> bool:
+    """Whether ``moderator`` moderates a group the item was held for (or a missing item:
+    the caller answers 404)."""
+    return bool(await db.fetchval(
+        "SELECT NOT EXISTS (SELECT 1 FROM review_items WHERE id = $1) OR EXISTS ("
+        "SELECT 1 FROM review_items r JOIN group_moderators m ON m.actor_uri = $2 "
+        "AND (m.group_id = r.group_id OR m.group_id = ANY (r.group_ids)) WHERE r.id = $1)",
+        item_id, moderator,
+    ))  # fmt: skip
 
 
 async def decide(db: Executor, item_id: int, *, state: str, who: str, note: str) -> bool:

@@ -135,9 +135,14 @@ def _content(payload: dict[str, Any]) -> str | None:
 
 @endpoint
 async def review_list(request: Request, staff: LocalActor) -> list[dict[str, Any]]:
+    """Admins see every held post; a moderator those held for the groups they moderate (a
+    post held for a person in crisis is theirs to read, not every staff account's)."""
     slug = _query(request, "group")
     group_id = (await group_by_slug(request, slug)).id if slug else None
-    items = await review_queue.pending(request.app.state.database.pool, group_id=group_id)
+    moderator = None if staff.role == "admin" else who(request, staff)
+    items = await review_queue.pending(
+        request.app.state.database.pool, group_id=group_id, moderator=moderator
+    )
     return [describe_item(i) for i in items]
 
 
@@ -147,6 +152,12 @@ async def review_decide(request: Request, staff: LocalActor) -> dict[str, Any]:
     data = await body.read(
         request, {"decision": body.one_of("approve", "decline")}, {"note": body.text(1000)}
     )
+    pool = request.app.state.database.pool
+    if staff.role != "admin" and not await review_queue.moderates(
+        pool, item_id, who(request, staff)
+    ):
+        raise ApiError(403, "forbidden", "only the moderators of its groups and the "
+                       "instance's admins may decide on this post")  # fmt: skip
     decide = review.approve if data["decision"] == "approve" else review.decline
     outcome = await decide(
         federation_context(request), item_id, who=who(request, staff), note=data.get("note", "")

@@ -109,3 +109,19 @@ async def test_a_new_pinned_post_of_crisis_lines_replaces_the_old_one(rig: Rig) 
             )
         ).json()
     assert [item["id"] for item in featured["orderedItems"]] == [second]
+
+
+async def test_held_posts_are_read_by_their_groups_moderators_and_the_admins(rig: Rig) -> None:
+    doc = direct(rig.mastodon, rig.alice, rig.group_url, "")
+    doc["object"]["to"] = doc["to"] = ["https://www.w3.org/ns/activitystreams#Public"]
+    doc["object"]["cc"] = doc["cc"] = [rig.group_url]
+    doc["object"]["content"] = "<p>I have a plan and I am going to end it tonight</p>"
+    await rig.send(rig.mastodon, rig.alice, doc)
+    [item] = (await rig.admin.get("/review")).json()
+    assert [i["id"] for i in (await rig.mod.get("/review")).json()] == [item["id"]]
+    assert (await rig.other.get("/review")).json() == []
+    refused = await rig.other.post(f"/review/{item['id']}", json={"decision": "approve"})
+    assert refused.status_code == 403
+    assert (await rig.other.post("/review/999999", json={"decision": "approve"})).status_code == 404
+    decided = await rig.mod.post(f"/review/{item['id']}", json={"decision": "decline"})
+    assert decided.status_code == 200, decided.text
