@@ -43,12 +43,12 @@ class ModerationGate(Protocol):
         """Whether a follow from this account must wait for a moderator."""
         ...
 
-    async def crisis_messages(self, group_id: int | None, level: str) -> bool:
+    async def crisis_messages(self, group_id: int, level: str) -> bool:
         """Whether a person whose post the crisis detector held at ``level`` is written to."""
         ...
 
     async def crisis_reply(
-        self, lang: str, group_id: int | None, group_name: str, country: str | None = None
+        self, lang: str, group_id: int, group_name: str, country: str | None = None
     ) -> CrisisReply:
         """The message with crisis lines for a person writing in ``lang`` (``country``: the
         one they asked for; default the group's, then the instance's)."""

@@ -141,22 +141,23 @@ class Moderation:
         found = self.crisis.check(text, tag)
         if found.level == "urgent" or tag is None:
             return found
-        other = self.crisis.check(text)
-        if other.lang != found.lang and _LEVEL[other.level] > _LEVEL[found.level]:
-            return other
-        return found
+        written = self.crisis.language(text)
+        if written == found.lang:
+            return found
+        other = self.crisis.check(text, written)
+        return other if _LEVEL[other.level] > _LEVEL[found.level] else found
 
-    async def crisis_messages(self, group_id: int | None, level: str) -> bool:
+    async def crisis_messages(self, group_id: int, level: str) -> bool:
         """Whether the person is written to: always for urgent; for concern only when the
         group turned it on."""
         if level == "urgent":
             return True
-        if level != "concern" or group_id is None:
+        if level != "concern":
             return False
         return (await crisis_settings.get(self.pool, group_id)).concern_message
 
     async def crisis_reply(
-        self, lang: str, group_id: int | None, group_name: str, country: str | None = None
+        self, lang: str, group_id: int, group_name: str, country: str | None = None
     ) -> CrisisReply:
         """The message for a person writing in ``lang``: the group's own lines first, then
         the instance's, for ``country`` (asked for), else the group's, else the instance's."""
@@ -165,15 +166,13 @@ class Moderation:
         chosen = await self._lines(lang, country, group_id, asked=asked, limit=3)
         return compose(self.templates, lang, country, chosen, group_name)
 
-    async def group_country(self, group_id: int | None) -> str:
+    async def group_country(self, group_id: int) -> str:
         """Whose lines a group's members get: the group's country, else the instance's."""
-        country = None
-        if group_id is not None:
-            country = (await crisis_settings.get(self.pool, group_id)).country
+        country = (await crisis_settings.get(self.pool, group_id)).country
         return (country or self.default_country).upper()
 
     async def _lines(
-        self, lang: str, country: str, group_id: int | None, *, asked: bool, limit: int
+        self, lang: str, country: str, group_id: int, *, asked: bool, limit: int
     ) -> list[Resource]:
         """The group's own lines first, then the instance's."""
         rows = await resources.for_country(self.pool, country, group_id)

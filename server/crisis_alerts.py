@@ -26,12 +26,10 @@ class Escalator:
         self, pool: asyncpg.Pool, minutes: float, clock: Callable[[], datetime], *,
         webhook: bool = False,
     ) -> None:  # fmt: skip
-        self.pool, self.after, self.clock, self.webhook = (
-            pool,
-            timedelta(minutes=minutes),
-            clock,
-            webhook,
-        )
+        self.pool = pool
+        self.after = timedelta(minutes=minutes)
+        self.clock = clock
+        self.webhook = webhook
 
     async def run_once(self) -> int:
         now = self.clock()
@@ -54,13 +52,11 @@ class Webhook:
         self, pool: asyncpg.Pool, fetcher: Fetcher, url: str, base_url: str,
         clock: Callable[[], datetime],
     ) -> None:  # fmt: skip
-        self.pool, self.fetcher, self.url, self.base_url, self.clock = (
-            pool,
-            fetcher,
-            url,
-            base_url,
-            clock,
-        )
+        self.pool = pool
+        self.fetcher = fetcher
+        self.url = url
+        self.base_url = base_url
+        self.clock = clock
 
     async def run_once(self) -> int:
         claimed = await crisis_alerts.claim_webhooks(
@@ -71,7 +67,7 @@ class Webhook:
         return len(claimed)
 
     async def _send(self, alert_id: int, attempts: int) -> None:
-        [row] = [r for r in await crisis_alerts.after(self.pool, alert_id - 1, limit=1)]
+        [row] = await crisis_alerts.after(self.pool, alert_id - 1, limit=1)
         payload = {
             "type": f"crisis.{row['kind']}", "event": row["event_id"], "level": row["level"],
             "method": row["method"], "group": row["group_slug"],

@@ -115,14 +115,15 @@ async def listing(
     return [dict(r) for r in rows]
 
 
-async def acknowledge(db: Executor, event_id: int, who: str, at: datetime) -> bool:
-    """The first acknowledgement counts; False when it was acknowledged before."""
-    status = await db.execute(
+async def acknowledge(db: Executor, event_id: int, who: str, at: datetime) -> dict[str, Any] | None:
+    """The event, acknowledged now; None when it does not exist or was acknowledged before
+    (the first acknowledgement counts)."""
+    row = await db.fetchrow(
         "UPDATE crisis_events SET acknowledged_by = $2, acknowledged_at = $3 "
-        "WHERE id = $1 AND acknowledged_at IS NULL",
+        "WHERE id = $1 AND acknowledged_at IS NULL RETURNING *",
         event_id, who, at,
     )  # fmt: skip
-    return status.endswith(" 1")
+    return dict(row) if row is not None else None
 
 
 async def due_escalations(

@@ -98,19 +98,18 @@ async def acknowledge(request: Request, staff: LocalActor) -> dict[str, Any]:
     """The first acknowledgement is recorded (who, when); a second one is a 409."""
     pool = request.app.state.database.pool
     event_id = _int_param(request)
-    if await crisis_events.get(pool, event_id) is None:
-        raise ApiError(404, "not_found", "no such crisis event")
     now = request.app.state.federation.clock()
     staff_uri = who(request, staff)
     async with pool.acquire() as conn, conn.transaction():
-        if not await crisis_events.acknowledge(conn, event_id, staff_uri, now):
+        row = await crisis_events.acknowledge(conn, event_id, staff_uri, now)
+        if row is None:
+            if await crisis_events.get(conn, event_id) is None:
+                raise ApiError(404, "not_found", "no such crisis event")
             raise ApiError(409, "conflict", "this crisis event was acknowledged before")
         await audit.record(
             conn, who=staff_uri, action="crisis_ack", target=f"crisis-event:{event_id}",
             reason="", details={},
         )  # fmt: skip
-    row = await crisis_events.get(pool, event_id)
-    assert row is not None
     return event_json(row)
 
 
@@ -181,12 +180,15 @@ async def stream(request: Request) -> Response:
         cursor, seen, quiet = floor, set(), 0.0
         while True:
             rows = await crisis_alerts.after(pool, max(floor, cursor - REREAD), limit=PAGE)
+            on_duty: bool | None = None  # looked up once a look, when an alert needs it
             for row in rows:
                 if row["id"] in seen:
                     continue
                 seen.add(row["id"])
                 cursor = max(cursor, row["id"])
-                if await _for(pool, staff, row):
+                if row["audience"] == "on_duty" and on_duty is None:
+                    on_duty = staff.id in await crisis_alerts.on_duty(pool)
+                if row["audience"] == "all" or on_duty:
                     data = json.dumps(alert_json(row))
                     yield f"id: {row['id']}\nevent: {row['kind']}\ndata: {data}\n\n"
                     quiet = 0.0
@@ -201,9 +203,3 @@ async def stream(request: Request) -> Response:
 
     headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
     return StreamingResponse(alerts(), media_type="text/event-stream", headers=headers)
-
-
-async def _for(pool: Any, staff: LocalActor, row: dict[str, Any]) -> bool:
-    if row["audience"] == "all":
-        return True
-    return staff.id in await crisis_alerts.on_duty(pool)
