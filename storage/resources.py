@@ -79,6 +79,11 @@ async def knows_country(db: Executor, country: str) -> bool:
     ))  # fmt: skip
 
 
+async def get(db: Executor, resource_id: int) -> dict[str, Any] | None:
+    row = await db.fetchrow("SELECT * FROM crisis_resources WHERE id = $1", resource_id)
+    return dict(row) if row is not None else None
+
+
 async def remove(db: Executor, resource_id: int) -> bool:
     status = await db.execute("DELETE FROM crisis_resources WHERE id = $1", resource_id)
     return status != "DELETE 0"

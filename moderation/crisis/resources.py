@@ -64,6 +64,16 @@ class Resource:
         )  # fmt: skip
 
 
+# What the admin API and the CLI show of an entry: a stored one has an id and maybe a group;
+# a line chosen for a person (``Resource.row()``) has neither.
+SHOWN = ("id", "group_id", "country", "name", "kind", "phone", "url", "hours", "languages",
+         "source", "checked_on")  # fmt: skip
+
+
+def shown(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: list(row[k]) if k == "languages" else row[k] for k in SHOWN if k in row}
+
+
 def read_open_helplines(root: Path) -> list[Resource]:
     """``data/countries/CC/helplines.json`` records: one resource per phone contact."""
     found = []

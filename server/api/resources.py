@@ -7,7 +7,8 @@ from typing import Any
 
 from starlette.requests import Request
 
-from moderation.crisis.resources import KINDS, is_country, is_language
+from moderation.crisis.messages import TEMPLATES
+from moderation.crisis.resources import KINDS, is_country, is_language, shown
 from server.api import body
 from server.api.auth import ApiError
 from server.api.endpoint import (
@@ -22,13 +23,6 @@ from server.api.moderation import _int_param, _query, require_admin
 from server.crisis_pin import pin_resources
 from storage import actors, audit, resources
 from storage.actors import LocalActor
-
-FIELDS = ("id", "group_id", "country", "name", "kind", "phone", "url", "hours", "languages",
-          "source", "checked_on")  # fmt: skip
-
-
-def public(row: dict[str, Any]) -> dict[str, Any]:
-    return {k: list(row[k]) if k == "languages" else row[k] for k in FIELDS}
 
 
 def _country(value: Any) -> str | None:
@@ -62,7 +56,7 @@ async def directory(request: Request, staff: LocalActor) -> Any:
         group = await group_by_slug(request, slug) if slug else None
         country = (_query(request, "country") or "").upper() or None
         rows = await resources.listing(pool, country=country, group_id=group.id if group else None)
-        return [public(r) for r in rows]
+        return [shown(r) for r in rows]
     data = await body.read(
         request,
         {"country": _country, "name": body.text(200)},
@@ -88,14 +82,14 @@ async def directory(request: Request, staff: LocalActor) -> Any:
             target=group.username if group else "instance", reason="",
             details={"name": data["name"], "country": data["country"]},
         )  # fmt: skip
-    return Created(public(row))
+    return Created(shown(row))
 
 
 @endpoint
 async def remove(request: Request, staff: LocalActor) -> dict[str, Any]:
     pool = request.app.state.database.pool
     resource_id = _int_param(request)
-    row = await pool.fetchrow("SELECT group_id FROM crisis_resources WHERE id = $1", resource_id)
+    row = await resources.get(pool, resource_id)
     if row is None:
         raise ApiError(404, "not_found", "no such resource")
     group = await actors.local_actor_by_id(pool, row["group_id"]) if row["group_id"] else None
@@ -117,7 +111,7 @@ async def pin(request: Request, staff: LocalActor) -> Any:
     """The group publishes its crisis lines (in ``lang``, default en) and pins the post."""
     group = await group_by_slug(request, request.path_params["slug"])
     await require_group_moderator(request, staff, group)
-    data = await body.read(request, {}, {"lang": body.one_of("en", "es", "de", "fr", "pt")})
+    data = await body.read(request, {}, {"lang": body.one_of(*TEMPLATES)})
     note, title = await pin_resources(
         federation_context(request), group, data.get("lang", "en"),
         request.app.state.settings.base_url, who=who(request, staff),

@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from moderation.crisis.messages import TEMPLATES
 from moderation.crisis.resources import (
     KINDS,
     Resource,
@@ -20,6 +21,7 @@ from moderation.crisis.resources import (
     is_country,
     is_language,
     read_directory,
+    shown,
 )
 from server.commands.common import (
     add_data_dir_argument,
@@ -58,7 +60,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     remove.add_argument("id", type=record_id)
     pin = sub.add_parser("pin", help="the group publishes its lines and pins the post")
     pin.add_argument("group")
-    pin.add_argument("--lang", default="en", choices=("en", "es", "de", "fr", "pt"))
+    pin.add_argument("--lang", default="en", choices=tuple(TEMPLATES))
     for each in (imp, listing, pick, add, remove, pin):
         add_data_dir_argument(each)
 
@@ -100,7 +102,7 @@ async def _run(settings: Settings, args: argparse.Namespace) -> Any:
             return {"read": len(found), "written": written}
         if args.resources_command == "list":
             rows = await resources.listing(pool, country=(args.country or "").upper() or None)
-            return [_public(r) for r in rows]
+            return [shown(r) for r in rows]
         if args.resources_command == "add":
             return await _add(pool, args)
         if args.resources_command == "remove":
@@ -110,18 +112,11 @@ async def _run(settings: Settings, args: argparse.Namespace) -> Any:
                                target=f"resource:{args.id}", reason="", details={})  # fmt: skip
             return {"removed": args.id}
         country = args.country or settings.default_country
-        return [_public(r.row()) for r in choose(await stored(pool), args.lang, country)]
+        return [shown(r.row()) for r in choose(await stored(pool), args.lang, country)]
 
 
 async def stored(pool: Any) -> list[Resource]:
     return [Resource.from_row(r) for r in await resources.listing(pool)]
-
-
-def _public(row: dict[str, Any]) -> dict[str, Any]:
-    """A stored row keeps its id (for ``remove``) and group; a chosen line has neither."""
-    keys = ("id", "group_id", "country", "name", "kind", "phone", "url", "hours", "languages",
-            "source", "checked_on")  # fmt: skip
-    return {k: list(row[k]) if k == "languages" else row[k] for k in keys if k in row}
 
 
 async def _group_id(pool: Any, slug: str) -> int:
