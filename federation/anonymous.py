@@ -81,18 +81,10 @@ async def log_verdict(
     if found is None or group is None:
         await decisions.log_verdict(conn, verdict, activity)
         return
-    target = audit_target(ctx, group, found.id)
-    details = {"type": activity.type, "scope": verdict.scope, "group": group.username}
-    found_by = (
-        [(verdict.policy, str(verdict.action), verdict.reason)]
-        if verdict.action != Action.ACCEPT
-        else []
-    )
-    found_by += [(d.policy, f"shadow_{d.action}", d.reason) for d in verdict.shadow]
-    for policy, action, reason in found_by:
-        name = action if action.startswith("shadow_") else f"policy_{action}"
-        await audit.record(conn, who=f"policy:{policy}", action=name, target=target,
-                           reason=reason, source=policy, details=details)  # fmt: skip
+    await decisions.log_verdict(
+        conn, verdict, activity, group=group.username,
+        sealed_as=audit_target(ctx, group, found.id),
+    )  # fmt: skip
     if verdict.action == Action.HOLD:
         await store.set_mark(conn, found.id, verdict.reason)
 

@@ -14,12 +14,17 @@ from storage import audit, review
 
 
 async def log_verdict(
-    conn: asyncpg.Connection, verdict: Verdict, activity: Activity, *, group: str | None = None
-) -> None:
-    details: dict[str, Any] = {"actor": activity.actor, "type": activity.type,
-                               "scope": verdict.scope}  # fmt: skip
-    if activity.object_id:
-        details["object"] = activity.object_id
+    conn: asyncpg.Connection, verdict: Verdict, activity: Activity, *, group: str | None = None,
+    sealed_as: str | None = None,
+) -> None:  # fmt: skip
+    """``sealed_as``: what the entries name instead of the activity, whose author is sealed
+    (an anonymous submission): then nothing in them names the author."""
+    target = sealed_as or activity.id
+    details: dict[str, Any] = {"type": activity.type, "scope": verdict.scope}
+    if sealed_as is None:
+        details["actor"] = activity.actor
+        if activity.object_id:
+            details["object"] = activity.object_id
     if group is not None:
         details["group"] = group
     if verdict.action != Action.ACCEPT:
@@ -27,12 +32,12 @@ async def log_verdict(
             details["rewrites"] = [str(r.kind) for r in verdict.rewrites]
         await audit.record(
             conn, who=f"policy:{verdict.policy}", action=f"policy_{verdict.action}",
-            target=activity.id, reason=verdict.reason, source=verdict.policy, details=details,
+            target=target, reason=verdict.reason, source=verdict.policy, details=details,
         )  # fmt: skip
     for finding in verdict.shadow:
         await audit.record(
             conn, who=f"policy:{finding.policy}", action=f"shadow_{finding.action}",
-            target=activity.id, reason=finding.reason, source=finding.policy, details=details,
+            target=target, reason=finding.reason, source=finding.policy, details=details,
         )  # fmt: skip
 
 
